@@ -1,0 +1,167 @@
+"""The ``llmops`` command line. Nothing else in llmops imports it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+
+from llmops._errors import LlmopsError
+
+app = typer.Typer(
+    help="llmops: trace, version, guard and evaluate LLM agents.", no_args_is_help=True
+)
+traces_app = typer.Typer(help="Browse traces in the embedded store.", no_args_is_help=True)
+store_app = typer.Typer(help="Maintain the embedded store.", no_args_is_help=True)
+app.add_typer(traces_app, name="traces")
+app.add_typer(store_app, name="store")
+console = Console()
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    match = _DURATION.match(value.strip())
+    if not match:
+        raise typer.BadParameter("use a duration like 30m, 2h or 7d", param_hint="--since")
+    amount, unit = int(match.group(1)), match.group(2)
+    delta = {
+        "s": timedelta(seconds=amount),
+        "m": timedelta(minutes=amount),
+        "h": timedelta(hours=amount),
+        "d": timedelta(days=amount),
+    }[unit]
+    return (datetime.now(timezone.utc) - delta).replace(tzinfo=None)
+
+
+def _query(sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    from llmops._query import query
+
+    try:
+        return query(sql, params, flush=False)
+    except LlmopsError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def quickstart() -> None:
+    """Run the quickstart agent end to end, traced into the store, and print its traces."""
+    from llmops import _quickstart
+    from llmops._configure import active_settings
+
+    session_id, results = _quickstart.run()
+    for question, reply in results:
+        console.print(f"[bold]Q:[/bold] {question}\n[bold]A:[/bold] {reply}\n")
+    traces = _query(
+        "SELECT trace_id FROM traces WHERE session_id = ? ORDER BY start_time", [session_id]
+    )
+    for row in traces:
+        show(row["trace_id"])
+    store = active_settings().store_dir()
+    console.print(
+        f"{len(traces)} traces of session [bold]{session_id}[/bold] stored in {store}\n"
+        'Next: [bold]llmops traces list[/bold], [bold]llmops sql "SELECT * FROM traces"[/bold]'
+    )
+
+
+@traces_app.command("list")
+def list_traces(
+    since: Annotated[
+        str | None, typer.Option(help="Only traces newer than this (30m, 2h, 7d).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Root span name contains this.")] = None,
+    status: Annotated[str | None, typer.Option(help="ok or error.")] = None,
+    session: Annotated[str | None, typer.Option(help="Session id.")] = None,
+    config_version: Annotated[str | None, typer.Option(help="Config version (prefix).")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+) -> None:
+    """List recent traces, newest first."""
+    where, params = [], []
+    cutoff = _since(since)
+    if cutoff is not None:
+        where.append("start_time >= ?")
+        params.append(cutoff)
+    if name:
+        where.append("root_name ILIKE ?")
+        params.append(f"%{name}%")
+    if status:
+        if status.lower() not in {"ok", "error"}:
+            raise typer.BadParameter("use ok or error", param_hint="--status")
+        where.append("error_count > 0" if status.lower() == "error" else "error_count = 0")
+    if session:
+        where.append("session_id = ?")
+        params.append(session)
+    if config_version:
+        where.append("starts_with(config_version, ?)")
+        params.append(config_version)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = _query(
+        "SELECT left(trace_id, 16) AS trace, root_name AS root, "
+        "strftime(start_time, '%m-%d %H:%M:%S') AS started, round(duration_ms, 1) AS ms, "
+        "span_count AS spans, error_count AS errors, "
+        "coalesce(input_tokens, 0) + coalesce(output_tokens, 0) AS tokens, "
+        "round(cost_usd, 6) AS cost_usd, session_id AS session, left(config_version, 12) AS config "
+        f"FROM traces {clause} ORDER BY start_time DESC LIMIT {int(limit)}",
+        params,
+    )
+    from llmops._render import rows_table
+
+    console.print(rows_table(rows, title="traces"))
+
+
+@traces_app.command("show")
+def show(
+    trace_id: Annotated[str, typer.Argument(help="A trace id or a unique prefix of one.")],
+) -> None:
+    """Print one trace as a tree with durations, tokens, cost and errors."""
+    from llmops._render import trace_tree
+
+    matches = _query(
+        "SELECT DISTINCT trace_id FROM span_rows WHERE starts_with(trace_id, ?)", [trace_id]
+    )
+    if len(matches) != 1:
+        console.print(f"[red]error:[/red] {len(matches)} traces match {trace_id!r}")
+        raise typer.Exit(2)
+    rows = _query("SELECT * FROM spans WHERE trace_id = ?", [matches[0]["trace_id"]])
+    console.print(trace_tree(rows))
+
+
+@app.command()
+def sql(
+    statement: Annotated[
+        str, typer.Argument(help="A DuckDB query over spans, traces, usage_by_config.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON lines.")] = False,
+) -> None:
+    """Run SQL over the store (the same data as ``llmops.query``)."""
+    rows = _query(statement)
+    if as_json:
+        for row in rows:
+            typer.echo(orjson.dumps(row, default=str).decode())
+        return
+    from llmops._render import rows_table
+
+    console.print(rows_table(rows))
+
+
+@store_app.command("compact")
+def compact() -> None:
+    """Fold flushed batch files into Parquet segments now."""
+    from llmops._configure import active_settings
+    from llmops._spanstore import open_store
+
+    store = open_store(active_settings().store_dir())
+    for name, table in store.tables.items():
+        pending = table.pending()
+        table.compact(force=True, blocking=True)
+        console.print(f"{name}: compacted {pending} batch files")
+
+
+def main() -> None:
+    app()

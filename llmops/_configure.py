@@ -1,0 +1,259 @@
+"""``configure()``, ``flush()``, ``shutdown()``, ``stats()``: the one entry point and its lifecycle.
+
+Each ``configure()`` builds a fresh SDK ``TracerProvider`` (resource, sampler, processors,
+exporters) and swaps it in whole; the previous one is flushed and shut down. The global
+OpenTelemetry provider is set once, to a proxy that always delegates to the current one, so
+libraries that fetched a tracer early still land in llmops.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
+
+from llmops._internal import STATS, handle_internal_errors
+from llmops._settings import Settings, load_settings, resolve_redact_hook
+from llmops.tracing._exporters import CountingExporter, DuckDBSpanExporter, otlp_exporter
+from llmops.tracing._processors import (
+    ContextAttributesProcessor,
+    CountingBatchProcessor,
+    ExportPipeline,
+    TailPolicy,
+    TailSampler,
+)
+from llmops.tracing._state import RUNTIME, CaptureSettings
+from llmops.tracing.backends import OtlpTarget
+
+logger = logging.getLogger("llmops")
+_SCOPE = "llmops"
+
+
+class _Active:
+    settings: Settings | None = None
+    provider: TracerProvider | None = None
+    pipeline: ExportPipeline | None = None
+    atexit_registered = False
+    global_proxy_set = False
+
+
+ACTIVE = _Active()
+
+
+class _DelegatingTracerProvider(trace.TracerProvider):
+    """The global provider: forwards to whatever provider ``configure()`` installed last."""
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return _DelegatingTracer(args, kwargs)
+
+
+class _DelegatingTracer(trace.Tracer):
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._args, self._kwargs = args, kwargs
+
+    def _current(self) -> trace.Tracer:
+        provider = ACTIVE.provider
+        if provider is None:
+            from llmops.tracing._state import get_tracer
+
+            get_tracer()
+            provider = ACTIVE.provider
+        if provider is None:
+            return trace.NoOpTracer()
+        return provider.get_tracer(*self._args, **self._kwargs)
+
+    def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
+        return self._current().start_span(*args, **kwargs)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._current().start_as_current_span(*args, **kwargs)
+
+
+def _sampler(settings: Settings) -> Sampler | None:
+    if settings.sample_ratio is None:
+        return None  # the SDK reads OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG
+    return ParentBased(TraceIdRatioBased(settings.sample_ratio))
+
+
+def _exporters(settings: Settings, extra: Sequence[SpanExporter]) -> list[tuple[str, SpanExporter]]:
+    exporters: list[tuple[str, SpanExporter]] = []
+    for name in settings.exporter_names():
+        if name == "duckdb":
+            exporters.append(
+                (
+                    "duckdb",
+                    DuckDBSpanExporter(
+                        settings.store_dir(), compact_threshold=settings.compact_threshold
+                    ),
+                )
+            )
+        elif name == "otlp":
+            exporters.append(
+                (
+                    "otlp",
+                    otlp_exporter(
+                        settings.otlp_endpoint, settings.otlp_headers, settings.otlp_timeout_s
+                    ),
+                )
+            )
+        elif name == "console":
+            from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+            exporters.append(("console", ConsoleSpanExporter()))
+    for exporter in extra:
+        exporters.append((type(exporter).__name__, exporter))
+    return exporters
+
+
+def configure(
+    *,
+    otlp: OtlpTarget | None = None,
+    span_exporters: Sequence[SpanExporter] = (),
+    batch: bool = True,
+    **settings: Any,
+) -> Settings:
+    """Set llmops up: where spans go, what is captured, how traces are sampled.
+
+    Call it once at start-up; calling it again replaces the previous set-up (whose spans are
+    flushed first). Without a call, the first traced function configures the defaults. Every
+    setting also reads ``LLMOPS_<NAME>`` from the environment; see :class:`llmops.Settings`.
+
+    Args:
+        otlp: An OTLP target (``llmops.tracing.backends.langfuse()``…) to export to as well.
+        span_exporters: Extra OpenTelemetry exporters (e.g. an in-memory one in tests).
+        batch: Export through batching background threads (False: synchronously, for tests).
+        **settings: Any :class:`llmops.Settings` field, e.g. ``home``, ``exporters``,
+            ``sample_ratio``, ``tail_sample_ratio``, ``max_attribute_bytes``, ``redact``.
+
+    Returns:
+        The settings in effect.
+
+    Raises:
+        ConfigError: A setting has a bad value; the message names it.
+
+    Example:
+        >>> llmops.configure(service_name="support-bot", otlp=llmops.tracing.backends.langfuse())
+    """
+    if otlp is not None:
+        settings.setdefault("otlp_endpoint", otlp.endpoint)
+        settings.setdefault("otlp_headers", otlp.headers)
+        if settings.get("exporters") is not None and "otlp" not in settings["exporters"]:
+            settings["exporters"] = [*settings["exporters"], "otlp"]
+    resolved = load_settings(**settings)
+    redact = resolve_redact_hook(resolved.redact)
+    with RUNTIME.lock:
+        _shutdown_active()
+        if not resolved.enabled:
+            RUNTIME.tracer = trace.NoOpTracer()
+            ACTIVE.settings = resolved
+            return resolved
+        provider = TracerProvider(
+            resource=Resource.create({"service.name": resolved.resolved_service_name()}),
+            sampler=_sampler(resolved),
+        )
+        processors: list[SpanProcessor] = []
+        for label, exporter in _exporters(resolved, span_exporters):
+            counted = CountingExporter(exporter, label)
+            if batch:
+                processors.append(
+                    CountingBatchProcessor(
+                        counted,
+                        label,
+                        max_queue_size=resolved.queue_size,
+                        max_export_batch_size=min(resolved.batch_size, resolved.queue_size),
+                        schedule_delay_millis=resolved.schedule_delay_ms,
+                    )
+                )
+            else:
+                processors.append(SimpleSpanProcessor(counted))
+        tail = None
+        if resolved.tail_sample_ratio < 1.0:
+            tail = TailSampler(
+                TailPolicy(
+                    ratio=resolved.tail_sample_ratio,
+                    keep_errors=resolved.tail_keep_errors,
+                    slow_ms=resolved.tail_slow_ms,
+                    costly_usd=resolved.tail_costly_usd,
+                    max_traces=resolved.tail_max_traces,
+                )
+            )
+        pipeline = ExportPipeline(processors, redact=redact, tail=tail)
+        provider.add_span_processor(ContextAttributesProcessor())
+        provider.add_span_processor(pipeline)
+        ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline = resolved, provider, pipeline
+        RUNTIME.capture = CaptureSettings(
+            inputs=resolved.capture_inputs,
+            outputs=resolved.capture_outputs,
+            max_attribute_bytes=resolved.max_attribute_bytes,
+        )
+        RUNTIME.tracer = provider.get_tracer(_SCOPE)
+        _install_global_proxy()
+        if not ACTIVE.atexit_registered:
+            atexit.register(shutdown)
+            ACTIVE.atexit_registered = True
+    return resolved
+
+
+def _install_global_proxy() -> None:
+    if ACTIVE.global_proxy_set:
+        return
+    ACTIVE.global_proxy_set = True
+    current = trace.get_tracer_provider()
+    if isinstance(current, trace.ProxyTracerProvider):
+        trace.set_tracer_provider(_DelegatingTracerProvider())
+    else:
+        logger.info("llmops: a global TracerProvider is already set; llmops keeps its own")
+
+
+def _shutdown_active() -> None:
+    provider = ACTIVE.provider
+    ACTIVE.provider = ACTIVE.pipeline = None
+    RUNTIME.tracer = None
+    if provider is not None:
+        with handle_internal_errors("shutdown"):
+            provider.force_flush()
+            provider.shutdown()
+
+
+def flush(timeout_millis: int = 30_000) -> bool:
+    """Export every finished span now; returns whether all exporters confirmed."""
+    provider = ACTIVE.provider
+    if provider is None:
+        return True
+    ok = False
+    with handle_internal_errors("flush"):
+        ok = provider.force_flush(timeout_millis)
+    return ok
+
+
+def shutdown() -> None:
+    """Flush and stop exporting; a later traced call configures llmops again."""
+    with RUNTIME.lock:
+        _shutdown_active()
+
+
+def stats() -> dict[str, Any]:
+    """Counters of the tracer itself.
+
+    Returns:
+        ``spans_started``, ``spans_ended``, ``spans_exported`` (per exporter), ``spans_dropped``
+        (per reason, e.g. ``queue_full:otlp``, ``export_failed:duckdb``, ``tail_sampled_out``),
+        ``queue_depth``, ``internal_errors``, ``capture_fallbacks`` and ``overhead`` (the
+        decorators' own measured time per call).
+    """
+    snapshot = STATS.snapshot()
+    pipeline = ACTIVE.pipeline
+    snapshot["queue_depth"] = pipeline.queue_depth() if pipeline is not None else 0
+    return snapshot
+
+
+def active_settings() -> Settings:
+    """The settings in effect (the environment's defaults when ``configure()`` was not called)."""
+    return ACTIVE.settings or load_settings()

@@ -1,0 +1,110 @@
+"""Counters and the internal-error guard that keep telemetry from breaking user code.
+
+Telemetry failures cost a counter and one log line, never an exception in the traced
+application. Under llmops' own test suite (``LLMOPS_RAISE_INTERNAL_ERRORS=1``) unexpected internal
+errors re-raise so that bugs are seen rather than counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+logger = logging.getLogger("llmops")
+
+_LOG_INTERVAL_S = 60.0
+
+
+class Stats:
+    """Thread-safe counters behind :func:`llmops.stats`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counters: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+        self.exported: Counter[str] = Counter()
+        # Updated without the lock on the hot path: a lost increment only blurs a mean.
+        self.overhead_ns = 0
+        self.overhead_calls = 0
+        self._last_log: dict[str, float] = {}
+
+    def incr(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self.counters[name] += n
+
+    def drop(self, reason: str, n: int = 1) -> None:
+        with self._lock:
+            self.dropped[reason] += n
+
+    def export_ok(self, exporter: str, n: int) -> None:
+        with self._lock:
+            self.exported[exporter] += n
+
+    def log_once_in_a_while(
+        self, key: str, message: str, *args: Any, exc_info: bool = False
+    ) -> None:
+        """Log at most once a minute per ``key``, so a dead backend is not a log flood."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._last_log.get(key)
+            if last is not None and now - last < _LOG_INTERVAL_S:
+                return
+            self._last_log[key] = now
+        logger.warning(message, *args, exc_info=exc_info)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            calls = self.overhead_calls
+            return {
+                "spans_started": self.counters["spans_started"],
+                "spans_ended": self.counters["spans_ended"],
+                "spans_exported": dict(self.exported),
+                "spans_dropped": dict(self.dropped),
+                "internal_errors": self.counters["internal_errors"],
+                "capture_fallbacks": self.counters["capture_fallbacks"],
+                "overhead": {
+                    "calls": calls,
+                    "total_ms": self.overhead_ns / 1e6,
+                    "mean_us": (self.overhead_ns / calls / 1e3) if calls else 0.0,
+                },
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self.counters.clear()
+            self.dropped.clear()
+            self.exported.clear()
+            self.overhead_ns = 0
+            self.overhead_calls = 0
+            self._last_log.clear()
+
+
+STATS = Stats()
+
+
+def _raise_internal_errors() -> bool:
+    return os.environ.get("LLMOPS_RAISE_INTERNAL_ERRORS", "") in {"1", "true", "yes"}
+
+
+@contextmanager
+def handle_internal_errors(where: str) -> Iterator[None]:
+    """Contain an unexpected failure inside llmops: count it, log it, carry on.
+
+    Args:
+        where: A short name of the operation, used as the log key.
+    """
+    try:
+        yield
+    except Exception:
+        STATS.incr("internal_errors")
+        if _raise_internal_errors():
+            raise
+        STATS.log_once_in_a_while(
+            f"internal:{where}", "llmops internal error in %s (counted)", where, exc_info=True
+        )

@@ -1,0 +1,115 @@
+"""The quickstart agent: a planner, a retrieval tool over bundled documents, an answer step.
+
+Small on purpose, and real: every step is traced into the embedded store, and the trace tree is
+printed from what the store holds. Later parts of llmops (a served model, guardrails, config
+versions, evals, the UI) hook into this same agent.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+
+import llmops
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(
+    "a an and are can do does for how i in is it my of on or the to what when where which who "
+    "with you your".split()
+)
+
+QUESTIONS = (
+    "How do I reset my password?",
+    "How much does the Team plan cost per seat?",
+    "What happens when I exceed the API rate limit?",
+    "Can I pay with bitcoin in Antarctica?",
+)
+
+
+class NoRelevantDocuments(LookupError):
+    """The retrieval tool found nothing relevant to the question."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    doc: str
+    text: str
+    score: float
+
+
+def _terms(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+
+
+def load_documents() -> dict[str, str]:
+    folder = resources.files("llmops") / "_data" / "docs"
+    return {
+        p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.endswith(".md")
+    }
+
+
+@llmops.trace(name="plan")
+def plan(question: str) -> dict[str, object]:
+    """Decide what to look up: the question's content words."""
+    return {"steps": ["search_docs", "compose_answer"], "query_terms": _terms(question)}
+
+
+@llmops.tool(name="search_docs")
+def search_docs(query_terms: list[str], k: int = 2) -> list[Passage]:
+    """Rank sentences of the bundled documents by TF-IDF overlap with the query terms."""
+    sentences = [
+        (doc, s.strip())
+        for doc, text in load_documents().items()
+        for s in re.split(r"(?<=[.!?])\s+", text)
+        if s.strip() and not s.startswith("#")
+    ]
+    df = Counter(t for _, s in sentences for t in set(_terms(s)))
+    n = len(sentences)
+    scored = []
+    for doc, sentence in sentences:
+        words = set(_terms(sentence))
+        score = sum(math.log(1 + n / df[t]) for t in set(query_terms) if t in words)
+        if score > 0:
+            scored.append(Passage(doc, sentence, round(score, 3)))
+    scored.sort(key=lambda p: -p.score)
+    # Keep passages that score at least half the best one: close seconds, not filler.
+    best = [p for p in scored[:k] if scored and p.score >= scored[0].score / 2]
+    if not best or best[0].score < 2.0:
+        raise NoRelevantDocuments(f"no document matches {' '.join(query_terms)!r}")
+    return best
+
+
+@llmops.trace(name="compose_answer")
+def compose_answer(question: str, passages: list[Passage]) -> Iterator[str]:
+    """Stream the answer, citing each passage's document."""
+    for passage in passages:
+        yield f"{passage.text} [{passage.doc}] "
+
+
+@llmops.agent(name="support-bot", description="Answers product questions from the docs.")
+def answer(question: str) -> str:
+    steps = plan(question)
+    try:
+        passages = search_docs(steps["query_terms"])  # type: ignore[arg-type]
+    except NoRelevantDocuments:
+        llmops.current_span().set_attribute("support_bot.fallback", True)
+        return "I could not find that in the documentation; a human will follow up."
+    return "".join(compose_answer(question, passages)).strip()
+
+
+def run(questions: tuple[str, ...] = QUESTIONS) -> tuple[str, list[tuple[str, str]]]:
+    """Answer each question in one new session.
+
+    Returns:
+        The session id and ``(question, answer)`` pairs.
+    """
+    session_id = f"quickstart-{uuid.uuid4().hex[:8]}"
+    with llmops.session(session_id), llmops.tags("quickstart"):
+        results = [(question, answer(question)) for question in questions]
+    llmops.flush()
+    return session_id, results

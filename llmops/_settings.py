@@ -1,0 +1,137 @@
+"""Typed settings: each declared once, with its environment variable and default.
+
+``llmops.configure(**overrides)`` builds :class:`Settings` from keyword overrides, then
+``LLMOPS_*`` environment variables, then the defaults below. Standard ``OTEL_*`` variables are
+honoured where OpenTelemetry defines them (service name, sampler, OTLP endpoint and headers).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from llmops._errors import ConfigError
+
+ExporterName = Literal["duckdb", "otlp", "console", "none"]
+RedactHook = Callable[[str, Any], Any]
+
+
+class CaptureSettings(BaseModel):
+    """What decorators record of inputs and outputs. Frozen: privacy settings do not drift."""
+
+    model_config = ConfigDict(frozen=True)
+
+    inputs: bool = True
+    outputs: bool = True
+    max_attribute_bytes: int = Field(default=16_384, ge=64)
+    redact: RedactHook | None = None
+
+
+class Settings(BaseSettings):
+    """Every llmops setting; each field reads ``LLMOPS_<FIELD>`` from the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LLMOPS_", extra="forbid", validate_default=True, frozen=True
+    )
+
+    enabled: bool = True
+    home: Path = Path(".llmops")
+    store_path: Path | None = Field(
+        default=None, description="Folder of the span store; default $LLMOPS_HOME/store."
+    )
+    exporters: list[ExporterName] | None = Field(
+        default=None,
+        description="Where spans go; default duckdb, plus otlp when an OTLP endpoint is set.",
+    )
+    service_name: str | None = Field(default=None, description="Default: OTEL_SERVICE_NAME.")
+    sample_ratio: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Head sampling; default: OTEL_TRACES_SAMPLER."
+    )
+    tail_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    tail_keep_errors: bool = True
+    tail_slow_ms: float | None = Field(default=None, gt=0)
+    tail_costly_usd: float | None = Field(default=None, gt=0)
+    tail_max_traces: int = Field(default=10_000, ge=1)
+    capture_inputs: bool = True
+    capture_outputs: bool = True
+    max_attribute_bytes: int = Field(default=16_384, ge=64)
+    redact: str | RedactHook | None = Field(
+        default=None, description="A callable (key, value) -> value, or its 'module:function'."
+    )
+    otlp_endpoint: str | None = None
+    otlp_headers: dict[str, str] = Field(default_factory=dict)
+    otlp_timeout_s: float = Field(default=5.0, gt=0)
+    queue_size: int = Field(default=8192, ge=16)
+    batch_size: int = Field(default=512, ge=1)
+    schedule_delay_ms: int = Field(default=500, ge=1)
+    compact_threshold: int = Field(
+        default=64, ge=2, description="Pending batch files that trigger a compaction."
+    )
+
+    @field_validator("redact")
+    @classmethod
+    def _check_redact(cls, value: Any) -> Any:
+        if value is None or callable(value):
+            return value
+        if not isinstance(value, str) or ":" not in value:
+            raise ValueError("must be a callable or a 'module:function' import path")
+        return value
+
+    def store_dir(self) -> Path:
+        return (self.store_path or self.home / "store").expanduser()
+
+    def exporter_names(self) -> list[str]:
+        if self.exporters is not None:
+            return [name for name in self.exporters if name != "none"]
+        names = ["duckdb"]
+        if self.otlp_endpoint or _otlp_endpoint_from_env():
+            names.append("otlp")
+        return names
+
+    def resolved_service_name(self) -> str:
+        return self.service_name or os.environ.get("OTEL_SERVICE_NAME") or "llmops-app"
+
+    def capture(self) -> CaptureSettings:
+        return CaptureSettings(
+            inputs=self.capture_inputs,
+            outputs=self.capture_outputs,
+            max_attribute_bytes=self.max_attribute_bytes,
+            redact=resolve_redact_hook(self.redact),
+        )
+
+
+def _otlp_endpoint_from_env() -> str | None:
+    return os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+
+
+def resolve_redact_hook(value: str | RedactHook | None) -> RedactHook | None:
+    """Import a ``module:function`` redaction hook, or return the callable as it is."""
+    if value is None or callable(value):
+        return value
+    module_name, _, attr = value.partition(":")
+    try:
+        module = __import__(module_name, fromlist=[attr])
+        hook = getattr(module, attr)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"redact: cannot import {value!r}: {exc}") from exc
+    if not callable(hook):
+        raise ConfigError(f"redact: {value!r} is not callable")
+    return hook  # type: ignore[no-any-return]
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from overrides and the environment, or raise a one-line ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '?'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid llmops settings: {problems}") from None

@@ -1,0 +1,98 @@
+"""The span table: its stored columns, the views users query, and where it lives.
+
+Stored rows keep times as integer nanoseconds; the ``spans`` view turns them into timestamps and
+milliseconds. Common questions have typed columns (model, tokens, cost, config version, session)
+so that a query over millions of spans does not parse JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from llmops._store import Store, TableSpec
+
+SPAN_COLUMNS: dict[str, str] = {
+    "trace_id": "VARCHAR",
+    "span_id": "VARCHAR",
+    "parent_span_id": "VARCHAR",
+    "name": "VARCHAR",
+    "kind": "VARCHAR",
+    "start_ns": "BIGINT",
+    "end_ns": "BIGINT",
+    "status_code": "VARCHAR",
+    "status_message": "VARCHAR",
+    "service_name": "VARCHAR",
+    "span_type": "VARCHAR",
+    "operation": "VARCHAR",
+    "provider": "VARCHAR",
+    "model": "VARCHAR",
+    "input_tokens": "BIGINT",
+    "output_tokens": "BIGINT",
+    "cost_usd": "DOUBLE",
+    "config_name": "VARCHAR",
+    "config_version": "VARCHAR",
+    "agent_name": "VARCHAR",
+    "session_id": "VARCHAR",
+    "user_id": "VARCHAR",
+    "error_type": "VARCHAR",
+    "attributes": "JSON",
+    "events": "JSON",
+    "resource": "JSON",
+}
+
+_SPANS_VIEW = """
+SELECT trace_id, span_id, parent_span_id, name, kind,
+       make_timestamp(start_ns // 1000) AS start_time,
+       make_timestamp(end_ns // 1000) AS end_time,
+       (end_ns - start_ns) / 1e6 AS duration_ms,
+       status_code, status_message, service_name, span_type, operation, provider, model,
+       input_tokens, output_tokens, cost_usd, config_name, config_version, agent_name,
+       session_id, user_id, error_type, attributes, events, resource
+FROM span_rows
+"""
+
+_TRACES_VIEW = """
+SELECT trace_id,
+       arg_min(name, [CASE WHEN parent_span_id IS NULL THEN 0 ELSE 1 END, start_ns])
+           AS root_name,
+       make_timestamp(min(start_ns) // 1000) AS start_time,
+       (max(end_ns) - min(start_ns)) / 1e6 AS duration_ms,
+       count(*) AS span_count,
+       count(*) FILTER (WHERE status_code = 'ERROR') AS error_count,
+       sum(input_tokens) AS input_tokens,
+       sum(output_tokens) AS output_tokens,
+       sum(cost_usd) AS cost_usd,
+       any_value(session_id) AS session_id,
+       any_value(user_id) AS user_id,
+       any_value(config_name) AS config_name,
+       any_value(config_version) AS config_version,
+       any_value(service_name) AS service_name
+FROM span_rows
+GROUP BY trace_id
+"""
+
+_USAGE_BY_CONFIG_VIEW = """
+SELECT config_name, config_version,
+       count(*) AS spans,
+       count(DISTINCT trace_id) AS traces,
+       sum(input_tokens) AS input_tokens,
+       sum(output_tokens) AS output_tokens,
+       sum(cost_usd) AS cost_usd,
+       count(*) FILTER (WHERE status_code = 'ERROR') AS errors
+FROM span_rows
+GROUP BY config_name, config_version
+"""
+
+SPANS = TableSpec(
+    name="spans",
+    columns=SPAN_COLUMNS,
+    raw_view="span_rows",
+    views={"spans": _SPANS_VIEW, "traces": _TRACES_VIEW, "usage_by_config": _USAGE_BY_CONFIG_VIEW},
+)
+
+TABLES = (SPANS,)
+
+
+def open_store(root: Path) -> Store:
+    """The store under ``root`` with every llmops table."""
+    return Store(root, TABLES)

@@ -1,0 +1,282 @@
+"""The embedded store: append-only tables kept as files that DuckDB reads.
+
+Why files and not one ``.duckdb`` file: DuckDB lets one process write a database file, and the
+processes of an application (workers, eval shards, CLIs) all trace at once. So every writer
+appends each batch as its own JSONL file (written to a temporary name, then renamed: a reader
+never sees half a batch, and a batch is durable once renamed, ``kill -9`` included), and any
+process may compact those files into Parquet segments under an exclusive ``flock``. Readers take
+the lock shared, so a compaction never deletes a file a query is reading. No writer ever takes a
+lock, so no application sees a lock error.
+
+Layout of one table::
+
+    <root>/<table>/wal/<time>-<host>-<pid>-<seq>.jsonl   flushed batches, one file each
+    <root>/<table>/parquet/seg-<id>.parquet             compacted segments
+    <root>/<table>/parquet/seg-<id>.consumed            compaction in progress: its sources
+    <root>/<table>/.lock                                compaction (exclusive) vs reads (shared)
+
+A compaction writes the new segment under a temporary name, records the files it consumed in a
+``.consumed`` marker, renames the segment into place, deletes its sources, then the marker. After
+a crash at any step the next compaction (and every reader) uses the marker to see each row once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import itertools
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    import duckdb
+
+_HOST = socket.gethostname().replace("-", "_")[:32] or "host"
+_SEQUENCE = itertools.count()
+_STALE_TMP_S = 3600.0
+_SEGMENT_MERGE_COUNT = 16
+_SEGMENT_MERGE_MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Columns of a stored table (name → DuckDB type) and the SQL views built over it."""
+
+    name: str
+    columns: dict[str, str]
+    views: dict[str, str] = field(default_factory=dict)
+    raw_view: str | None = None  # name of the view of stored rows; default: ``name``
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The files that make up a table at one moment; valid while the shared lock is held."""
+
+    parquet: list[Path]
+    wal: list[Path]
+
+
+def _sql_list(paths: Sequence[Path]) -> str:
+    quoted = ("'" + str(p).replace("'", "''") + "'" for p in paths)
+    return "[" + ", ".join(quoted) + "]"
+
+
+class Table:
+    """One append-only table under a store root."""
+
+    def __init__(self, root: Path, spec: TableSpec) -> None:
+        self.spec = spec
+        self.dir = root / spec.name
+        self.wal_dir = self.dir / "wal"
+        self.segment_dir = self.dir / "parquet"
+        self._lock_path = self.dir / ".lock"
+        self._ready = False
+
+    # --- writing ------------------------------------------------------------------------------
+    def _ensure_dirs(self) -> None:
+        if not self._ready:
+            self.wal_dir.mkdir(parents=True, exist_ok=True)
+            self.segment_dir.mkdir(parents=True, exist_ok=True)
+            self._ready = True
+
+    def append(self, rows: Sequence[dict[str, Any]], *, fsync: bool = False) -> Path:
+        """Write ``rows`` as one batch file; it is visible to readers whole or not at all.
+
+        Raises:
+            OSError: The store folder is missing and cannot be made, or is read-only.
+        """
+        self._ensure_dirs()
+        name = f"{time.time_ns():020d}-{_HOST}-{os.getpid()}-{next(_SEQUENCE):08d}"
+        tmp = self.wal_dir / f".{name}.tmp"
+        data = b"".join([orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows])
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        final = self.wal_dir / f"{name}.jsonl"
+        os.replace(tmp, final)
+        return final
+
+    def pending(self) -> int:
+        """How many flushed batch files await compaction."""
+        try:
+            with os.scandir(self.wal_dir) as entries:
+                return sum(1 for e in entries if e.name.endswith(".jsonl"))
+        except FileNotFoundError:
+            return 0
+
+    # --- locking ------------------------------------------------------------------------------
+    @contextmanager
+    def _locked(self, mode: int, blocking: bool) -> Iterator[bool]:
+        self._ensure_dirs()
+        with open(self._lock_path, "a+b") as handle:
+            try:
+                fcntl.flock(handle, mode | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """The table's files, held under the shared lock until the block ends."""
+        with self._locked(fcntl.LOCK_SH, blocking=True):
+            yield self._list_files()
+
+    def _list_files(self) -> Snapshot:
+        consumed: set[str] = set()
+        for marker in self.segment_dir.glob("*.consumed"):
+            if marker.with_suffix(".parquet").exists():
+                consumed.update(orjson.loads(marker.read_bytes()))
+        parquet = sorted(p for p in self.segment_dir.glob("*.parquet") if p.name not in consumed)
+        wal = sorted(p for p in self.wal_dir.glob("*.jsonl") if p.name not in consumed)
+        return Snapshot(parquet=parquet, wal=wal)
+
+    # --- reading ------------------------------------------------------------------------------
+    def source_sql(self, snapshot: Snapshot) -> str:
+        """SQL for all rows of the table in ``snapshot`` (typed, even when empty)."""
+        parts = []
+        if snapshot.parquet:
+            parts.append(f"SELECT * FROM read_parquet({_sql_list(snapshot.parquet)})")
+        if snapshot.wal:
+            parts.append(f"SELECT * FROM {self._read_json(snapshot.wal)}")
+        if not parts:
+            columns = ", ".join(
+                f"CAST(NULL AS {kind}) AS {name}" for name, kind in self.spec.columns.items()
+            )
+            return f"SELECT {columns} WHERE false"
+        columns = ", ".join(self.spec.columns)
+        return " UNION ALL BY NAME ".join(f"SELECT {columns} FROM ({p})" for p in parts)
+
+    def _read_json(self, files: Sequence[Path]) -> str:
+        spec = ", ".join(f"'{name}': '{kind}'" for name, kind in self.spec.columns.items())
+        return (
+            f"read_json({_sql_list(files)}, format='newline_delimited', columns={{{spec}}}, "
+            "maximum_object_size=268435456)"
+        )
+
+    # --- compaction ---------------------------------------------------------------------------
+    def compact(self, *, force: bool = False, blocking: bool = False, threshold: int = 64) -> bool:
+        """Fold flushed batch files into a Parquet segment, and small segments into one.
+
+        Args:
+            force: Compact even when fewer than ``threshold`` batch files wait.
+            blocking: Wait for a compaction or read in progress instead of skipping.
+            threshold: Batch files that make a compaction worth its cost.
+
+        Returns:
+            Whether this call compacted anything.
+        """
+        with self._locked(fcntl.LOCK_EX, blocking=blocking) as acquired:
+            if not acquired:
+                return False
+            self._recover()
+            done = False
+            wal = sorted(self.wal_dir.glob("*.jsonl"))
+            if wal and (force or len(wal) >= threshold):
+                self._write_segment(wal, f"SELECT * FROM {self._read_json(wal)}")
+                done = True
+            small = [
+                p
+                for p in sorted(self.segment_dir.glob("*.parquet"))
+                if p.stat().st_size < _SEGMENT_MERGE_MAX_BYTES
+            ]
+            if len(small) >= _SEGMENT_MERGE_COUNT:
+                self._write_segment(small, f"SELECT * FROM read_parquet({_sql_list(small)})")
+                done = True
+            return done
+
+    def _recover(self) -> None:
+        """Finish or undo what a crashed compaction left (called under the exclusive lock)."""
+        for marker in self.segment_dir.glob("*.consumed"):
+            if marker.with_suffix(".parquet").exists():
+                for name in orjson.loads(marker.read_bytes()):
+                    (self.wal_dir / name).unlink(missing_ok=True)
+                    (self.segment_dir / name).unlink(missing_ok=True)
+            marker.unlink(missing_ok=True)
+        for tmp in self.segment_dir.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+        cutoff = time.time() - _STALE_TMP_S
+        for tmp in self.wal_dir.glob(".*.tmp"):
+            # A writer killed between write and rename leaves its partial batch here.
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink(missing_ok=True)
+
+    def _write_segment(self, sources: list[Path], select_sql: str) -> None:
+        segment_id = f"seg-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        tmp = self.segment_dir / f".{segment_id}.tmp"
+        final = self.segment_dir / f"{segment_id}.parquet"
+        marker = self.segment_dir / f"{segment_id}.consumed"
+        con = connect()
+        try:
+            columns = ", ".join(self.spec.columns)
+            con.execute(
+                f"COPY (SELECT {columns} FROM ({select_sql})) TO '{tmp}' "
+                "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+            )
+        finally:
+            con.close()
+        marker_tmp = self.segment_dir / f".{segment_id}.consumed.tmp"
+        marker_tmp.write_bytes(orjson.dumps([p.name for p in sources]))
+        os.replace(marker_tmp, marker)
+        os.replace(tmp, final)
+        for source in sources:
+            source.unlink(missing_ok=True)
+        marker.unlink()
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection (imported here: duckdb costs ~200 ms to import)."""
+    import duckdb
+
+    return duckdb.connect(":memory:")
+
+
+class Store:
+    """All tables under one root folder, and SQL over them."""
+
+    def __init__(self, root: Path, specs: Sequence[TableSpec]) -> None:
+        self.root = Path(root)
+        self.tables = {spec.name: Table(self.root, spec) for spec in specs}
+
+    def table(self, name: str) -> Table:
+        return self.tables[name]
+
+    @contextmanager
+    def connection(self, *, compact_threshold: int = 64) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection with every table and view defined, its files held for reading."""
+        for table in self.tables.values():
+            if table.pending() >= compact_threshold:
+                table.compact(threshold=compact_threshold)
+        con = connect()
+        try:
+            with _snapshots(list(self.tables.values())) as snapshots:
+                for table, snap in zip(self.tables.values(), snapshots, strict=True):
+                    raw_view = table.spec.raw_view or table.spec.name
+                    con.execute(f"CREATE VIEW {raw_view} AS {table.source_sql(snap)}")
+                    for view_name, view_sql in table.spec.views.items():
+                        con.execute(f"CREATE VIEW {view_name} AS {view_sql}")
+                yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def _snapshots(tables: list[Table]) -> Iterator[list[Snapshot]]:
+    if not tables:
+        yield []
+        return
+    with tables[0].snapshot() as first, _snapshots(tables[1:]) as rest:
+        yield [first, *rest]

@@ -1,0 +1,3 @@
+"""llmops.serving: not built yet (see the open issues); the namespace is reserved."""
+
+__all__: list[str] = []

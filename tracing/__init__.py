@@ -1,0 +1,85 @@
+"""llmops.tracing: decorators and context that turn application code into OpenTelemetry spans.
+
+Importing this package needs only ``opentelemetry-api``; the SDK, exporters and the store load
+when ``llmops.configure()`` runs (or the first traced call configures the defaults).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from llmops.tracing import backends, semconv
+from llmops.tracing._context import (
+    bind_context,
+    context_attributes,
+    continue_trace,
+    inject,
+    inject_env,
+    session,
+    tags,
+    user,
+    with_attributes,
+    wrap_executor,
+)
+from llmops.tracing._decorators import agent, llm, record_model_response, tool, trace
+from llmops.tracing._spans import LlmopsSpan, current_span, span
+from llmops.tracing._state import CaptureSettings
+
+if TYPE_CHECKING:
+    from llmops.tracing._exporters import CountingExporter, DuckDBSpanExporter, span_to_row
+    from llmops.tracing._processors import (
+        ContextAttributesProcessor,
+        ExportPipeline,
+        TailPolicy,
+        TailSampler,
+    )
+
+_LAZY = {
+    "ContextAttributesProcessor": "llmops.tracing._processors",
+    "CountingExporter": "llmops.tracing._exporters",
+    "DuckDBSpanExporter": "llmops.tracing._exporters",
+    "ExportPipeline": "llmops.tracing._processors",
+    "TailPolicy": "llmops.tracing._processors",
+    "TailSampler": "llmops.tracing._processors",
+    "span_to_row": "llmops.tracing._exporters",
+}
+
+__all__ = [
+    "CaptureSettings",
+    "ContextAttributesProcessor",
+    "CountingExporter",
+    "DuckDBSpanExporter",
+    "ExportPipeline",
+    "LlmopsSpan",
+    "TailPolicy",
+    "TailSampler",
+    "agent",
+    "backends",
+    "bind_context",
+    "context_attributes",
+    "continue_trace",
+    "current_span",
+    "inject",
+    "inject_env",
+    "llm",
+    "record_model_response",
+    "semconv",
+    "session",
+    "span",
+    "span_to_row",
+    "tags",
+    "tool",
+    "trace",
+    "user",
+    "with_attributes",
+    "wrap_executor",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llmops.tracing' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

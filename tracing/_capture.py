@@ -1,0 +1,146 @@
+"""Turn arbitrary Python values into bounded, valid JSON text for span attributes.
+
+Never raises: values that cannot be serialised are shown by type and repr, cycles and deep
+nesting are cut, lone surrogates are replaced so no exporter drops the attribute, and text over
+the size cap is cut at a character boundary with a visible marker.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+
+from llmops._internal import STATS
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+_MAX_DEPTH = 32
+_REPR_LIMIT = 200
+TRUNCATION_MARKER = "…[truncated {total} bytes]"
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return f"<bytes: {len(obj)} bytes>"
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    model_dump = getattr(obj, "model_dump", None)
+    if callable(model_dump) and not isinstance(obj, type):
+        return model_dump(mode="json")
+    return _describe(obj)
+
+
+def _describe(obj: Any) -> str:
+    try:
+        text = repr(obj)
+    except Exception:
+        return f"<{type(obj).__qualname__}>"
+    if len(text) > _REPR_LIMIT:
+        text = text[:_REPR_LIMIT] + "…"
+    return f"<{type(obj).__qualname__}: {_clean_text(text)}>"
+
+
+def _clean_text(text: str) -> str:
+    # Lone surrogates cannot be encoded as UTF-8; exporters would drop the whole attribute.
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _sanitize(obj: Any, depth: int, seen: set[int]) -> Any:
+    """Slow path: a JSON-safe copy with cycles, depth and bad text handled explicitly."""
+    if obj is None or isinstance(obj, (bool, int, float)):
+        return obj
+    if isinstance(obj, str):
+        return _clean_text(obj)
+    if depth >= _MAX_DEPTH:
+        return f"<{type(obj).__qualname__}: max depth>"
+    if isinstance(obj, (dict, list, tuple, set, frozenset)):
+        if id(obj) in seen:
+            return f"<{type(obj).__qualname__}: cycle>"
+        seen = seen | {id(obj)}
+        if isinstance(obj, dict):
+            return {_clean_text(str(k)): _sanitize(v, depth + 1, seen) for k, v in obj.items()}
+        return [_sanitize(v, depth + 1, seen) for v in obj]
+    try:
+        converted = _default(obj)
+    except Exception:
+        return _describe(obj)
+    if isinstance(converted, str):
+        return _clean_text(converted)
+    return _sanitize(converted, depth + 1, seen | {id(obj)})
+
+
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, default=_default, option=_OPTIONS)
+    except Exception:
+        STATS.incr("capture_fallbacks")
+    try:
+        return orjson.dumps(_sanitize(value, 0, set()), option=_OPTIONS)
+    except Exception:
+        STATS.incr("capture_fallbacks")
+        return orjson.dumps(_describe(value))
+
+
+def to_json(value: Any, max_bytes: int) -> tuple[str, bool]:
+    """Serialise ``value`` to JSON text of at most about ``max_bytes`` bytes.
+
+    Returns:
+        The text and whether it was truncated.
+    """
+    if isinstance(value, str) and len(value) > max_bytes:
+        # Cut before serialising so a 10 MB string costs what a max_bytes one does.
+        value = value[: max_bytes + 1]
+    data = _dumps(value)
+    if len(data) <= max_bytes:
+        return data.decode("utf-8"), False
+    head = data[:max_bytes].decode("utf-8", "ignore")
+    return head + TRUNCATION_MARKER.format(total=len(data)), True
+
+
+def to_attribute(value: Any, max_bytes: int) -> tuple[Any, bool]:
+    """A value OpenTelemetry accepts as an attribute: primitives as they are, the rest as JSON."""
+    if isinstance(value, (bool, int, float)):
+        return value, False
+    if isinstance(value, str):
+        if len(value) > max_bytes:
+            return value[:max_bytes] + TRUNCATION_MARKER.format(total=len(value)), True
+        return _clean_text(value) if not value.isascii() else value, False
+    if (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, str) for v in value)
+        and sum(len(v) for v in value) <= max_bytes
+    ):
+        return [_clean_text(v) for v in value], False
+    return to_json(value, max_bytes)
+
+
+ArgumentBinder = Callable[[tuple[Any, ...], dict[str, Any]], Mapping[str, Any]]
+
+
+def argument_binder(func: Callable[..., Any]) -> ArgumentBinder:
+    """Build, once at decoration time, a cheap function from call arguments to a name → value map.
+
+    ``self`` and ``cls`` are left out; extra positional arguments go under the ``*args`` name.
+    """
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return lambda args, kwargs: {"args": args, **kwargs}
+    skip = 1 if params and params[0].name in {"self", "cls"} else 0
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    var_positional = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
+    names = positional[skip:]
+    count = len(positional)
+
+    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Mapping[str, Any]:
+        bound = dict(zip(names, args[skip:count], strict=False))
+        if var_positional is not None and len(args) > count:
+            bound[var_positional] = args[count:]
+        if kwargs:
+            bound.update(kwargs)
+        return bound
+
+    return bind

@@ -1,0 +1,217 @@
+"""Context that rides along with spans: session, user, tags, and trace propagation.
+
+Session, user and tags are kept in the OpenTelemetry context (not in W3C baggage, so they never
+leave the process in the headers of unrelated HTTP calls) and stamped on every span started
+inside the scope by :class:`llmops.tracing.ContextAttributesProcessor`. They cross threads with
+:func:`wrap_executor` / :func:`bind_context`, and processes with :func:`inject` /
+:func:`continue_trace`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import os
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import orjson
+from llmops.tracing import semconv
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from typing_extensions import ParamSpec
+
+from llmops._errors import ConfigError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_ATTRIBUTES_KEY = otel_context.create_key("llmops-context-attributes")
+_CARRIER_KEY = "llmops-attributes"
+_ENV_KEYS = {
+    "traceparent": "TRACEPARENT",
+    "tracestate": "TRACESTATE",
+    _CARRIER_KEY: "LLMOPS_CONTEXT",
+}
+
+
+def context_attributes(ctx: otel_context.Context | None = None) -> Mapping[str, Any]:
+    """The attributes that spans started in ``ctx`` (default: now) will be stamped with."""
+    value = otel_context.get_value(_ATTRIBUTES_KEY, ctx)
+    return value if isinstance(value, dict) else {}
+
+
+@contextmanager
+def with_attributes(**attributes: Any) -> Iterator[None]:
+    """Stamp ``attributes`` on every span started inside the block (and on the current one).
+
+    Nested scopes merge; ``llmops.tags`` lists accumulate. Used by :func:`session`,
+    :func:`user`, :func:`tags`, and by agent-config scopes.
+    """
+    merged = dict(context_attributes())
+    for key, value in attributes.items():
+        if value is None:
+            continue
+        if key == semconv.LLMOPS_TAGS:
+            previous = list(merged.get(key, ()))
+            value = previous + [t for t in value if t not in previous]
+        merged[key] = value
+    current = trace.get_current_span()
+    if current.is_recording():
+        current.set_attributes(merged)
+    token = otel_context.attach(otel_context.set_value(_ATTRIBUTES_KEY, merged))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
+def _require_text(what: str, value: Any) -> str:
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":
+        raise ConfigError(f"llmops.{what}() needs a non-empty string id, got {value!r}")
+    return str(value)
+
+
+@contextmanager
+def session(session_id: str) -> Iterator[None]:
+    """Group the traces in this block into one session (``session.id``, ``gen_ai.conversation.id``).
+
+    Example:
+        >>> with llmops.session("chat-42"):
+        ...     answer("hello")
+    """
+    session_id = _require_text("session", session_id)
+    with with_attributes(
+        **{semconv.SESSION_ID: session_id, semconv.GEN_AI_CONVERSATION_ID: session_id}
+    ):
+        yield
+
+
+@contextmanager
+def user(user_id: str) -> Iterator[None]:
+    """Attribute the spans in this block to a user (``user.id``)."""
+    with with_attributes(**{semconv.USER_ID: _require_text("user", user_id)}):
+        yield
+
+
+@contextmanager
+def tags(*names: str) -> Iterator[None]:
+    """Tag the spans in this block (``llmops.tags``; nested tags accumulate)."""
+    with with_attributes(**{semconv.LLMOPS_TAGS: [str(n) for n in names]}):
+        yield
+
+
+# --- threads ----------------------------------------------------------------------------------
+
+
+def bind_context(func: Callable[P, R]) -> Callable[P, R]:
+    """Return ``func`` bound to the current context, for threads and callbacks.
+
+    Example:
+        >>> threading.Thread(target=llmops.bind_context(work)).start()
+    """
+    captured = contextvars.copy_context()
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        # Each call runs in its own copy so concurrent calls do not share context changes.
+        return captured.copy().run(func, *args, **kwargs)
+
+    return run
+
+
+class _ContextExecutor(Executor):
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        ctx = contextvars.copy_context()
+        return self._inner.submit(ctx.run, fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def wrap_executor(executor: Executor) -> Executor:
+    """Wrap an executor so tasks run in the submitting code's trace context.
+
+    Example:
+        >>> with llmops.wrap_executor(ThreadPoolExecutor(4)) as pool:
+        ...     results = list(pool.map(search, queries))
+    """
+    return _ContextExecutor(executor)
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+def inject(carrier: MutableMapping[str, str] | None = None) -> dict[str, str]:
+    """Write the current trace context (W3C ``traceparent``) and llmops attributes to a carrier.
+
+    Returns:
+        The carrier (a new dict when none is given), e.g. for HTTP headers or a task payload.
+    """
+    from opentelemetry.propagate import inject as otel_inject
+
+    out: dict[str, str] = {}
+    otel_inject(out)
+    attributes = context_attributes()
+    if attributes:
+        out[_CARRIER_KEY] = orjson.dumps(attributes).decode()
+    if carrier is not None:
+        carrier.update(out)
+    return out
+
+
+def inject_env(env: MutableMapping[str, str] | None = None) -> dict[str, str]:
+    """Like :func:`inject`, with environment-variable names (``TRACEPARENT``, ``LLMOPS_CONTEXT``).
+
+    Example:
+        >>> subprocess.run(cmd, env=llmops.inject_env(dict(os.environ)))
+    """
+    out = {_ENV_KEYS.get(k, k.upper()): v for k, v in inject().items()}
+    if env is not None:
+        env.update(out)
+        return dict(env)
+    return out
+
+
+def _normalise_carrier(carrier: Mapping[str, str] | str | None) -> dict[str, str]:
+    if carrier is None:
+        carrier = os.environ
+    if isinstance(carrier, str):
+        return {"traceparent": carrier}
+    reverse = {v: k for k, v in _ENV_KEYS.items()}
+    return {reverse.get(k, k.lower()): v for k, v in carrier.items() if isinstance(v, str)}
+
+
+@contextmanager
+def continue_trace(carrier: Mapping[str, str] | str | None = None) -> Iterator[None]:
+    """Continue a trace started elsewhere: spans in the block become children of the remote span.
+
+    Args:
+        carrier: Headers or a payload from :func:`inject`, a ``traceparent`` string, or None to
+            read ``TRACEPARENT`` / ``LLMOPS_CONTEXT`` from the environment (see :func:`inject_env`).
+    """
+    from opentelemetry.propagate import extract
+
+    values = _normalise_carrier(carrier)
+    ctx = extract(values)
+    raw = values.get(_CARRIER_KEY)
+    if raw:
+        try:
+            attributes = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            attributes = None
+        if isinstance(attributes, dict):
+            ctx = otel_context.set_value(_ATTRIBUTES_KEY, attributes, ctx)
+    token = otel_context.attach(ctx)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)

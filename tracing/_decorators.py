@@ -1,0 +1,573 @@
+"""``@trace``, ``@agent``, ``@tool`` and ``@llm``: functions in, OpenTelemetry spans out.
+
+The recipe (after logfire's ``instrument`` and openinference's ``@tracer.agent``): bare or with
+keyword-only options, the signature kept, one explicit wrapper per kind of function (sync,
+async, generator, async generator), the argument binder built once at decoration time, and a
+fast path that captures nothing when the span is not recording. Whatever goes wrong inside
+llmops is counted, never raised; the user's own exceptions are recorded and re-raised unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from time import perf_counter_ns
+from typing import Any, TypeVar, overload
+
+from llmops.tracing import semconv
+from llmops.tracing._capture import ArgumentBinder, argument_binder
+from llmops.tracing._spans import record_error, set_payload
+from llmops.tracing._state import RUNTIME, get_tracer
+from opentelemetry import context as otel_context
+from opentelemetry import trace as otel_trace
+from opentelemetry.trace import Span, SpanKind
+from typing_extensions import ParamSpec
+
+from llmops._errors import ConfigError
+from llmops._internal import STATS, handle_internal_errors
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_MAX_STREAM_ITEMS = 1000
+
+OutputHook = Callable[[Span, Any], None]
+
+
+@dataclass(frozen=True)
+class _SpanSpec:
+    """Everything about a decorated function's span that is fixed at decoration time."""
+
+    name: str
+    kind: SpanKind
+    attributes: Mapping[str, Any]
+    capture_input: bool | None
+    capture_output: bool | None
+    binder: ArgumentBinder
+    output_hook: OutputHook | None = None
+
+
+def _start(spec: _SpanSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Span, object]:
+    tracer = RUNTIME.tracer or get_tracer()
+    span = tracer.start_span(spec.name, kind=spec.kind, attributes=spec.attributes)
+    token = otel_context.attach(otel_trace.set_span_in_context(span))
+    if span.is_recording():
+        capture = spec.capture_input
+        if capture is None:
+            capture = RUNTIME.capture.inputs
+        if capture:
+            set_payload(span, semconv.INPUT_VALUE, spec.binder(args, kwargs))
+    return span, token
+
+
+def _finish(
+    spec: _SpanSpec, span: Span, token: object | None, result: Any, has_result: bool
+) -> None:
+    with handle_internal_errors("decorator.finish"):
+        try:
+            if has_result and span.is_recording():
+                if spec.output_hook is not None:
+                    spec.output_hook(span, result)
+                capture = spec.capture_output
+                if capture is None:
+                    capture = RUNTIME.capture.outputs
+                if capture:
+                    set_payload(span, semconv.OUTPUT_VALUE, result)
+        finally:
+            if token is not None:
+                otel_context.detach(token)  # type: ignore[arg-type]
+            span.end()
+
+
+def _account(start_ns: int, call_ns: int) -> None:
+    STATS.overhead_ns += perf_counter_ns() - start_ns - call_ns
+    STATS.overhead_calls += 1
+
+
+def _wrap_sync(func: Callable[P, R], spec: _SpanSpec) -> Callable[P, R]:
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        t0 = perf_counter_ns()
+        started = None
+        with handle_internal_errors("decorator.start"):
+            started = _start(spec, args, kwargs)
+        if started is None:
+            return func(*args, **kwargs)
+        span, token = started
+        t1 = perf_counter_ns()
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            t2 = perf_counter_ns()
+            record_error(span, exc)
+            _finish(spec, span, token, None, has_result=False)
+            _account(t0, t2 - t1)
+            raise
+        t2 = perf_counter_ns()
+        _finish(spec, span, token, result, has_result=True)
+        _account(t0, t2 - t1)
+        return result
+
+    return wrapper
+
+
+def _wrap_async(func: Callable[P, Any], spec: _SpanSpec) -> Callable[P, Any]:
+    @functools.wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+        t0 = perf_counter_ns()
+        started = None
+        with handle_internal_errors("decorator.start"):
+            started = _start(spec, args, kwargs)
+        if started is None:
+            return await func(*args, **kwargs)
+        span, token = started
+        t1 = perf_counter_ns()
+        try:
+            result = await func(*args, **kwargs)
+        except BaseException as exc:
+            t2 = perf_counter_ns()
+            record_error(span, exc)
+            _finish(spec, span, token, None, has_result=False)
+            _account(t0, t2 - t1)
+            raise
+        t2 = perf_counter_ns()
+        _finish(spec, span, token, result, has_result=True)
+        _account(t0, t2 - t1)
+        return result
+
+    return wrapper
+
+
+class _StreamRecorder:
+    """Collects what a generator yields, bounded, and records it when the generator ends."""
+
+    def __init__(self, spec: _SpanSpec, span: Span) -> None:
+        self.spec = spec
+        self.span = span
+        self.items: list[Any] = []
+        self.count = 0
+        self.completed = False
+
+    def add(self, item: Any) -> None:
+        self.count += 1
+        if len(self.items) < _MAX_STREAM_ITEMS:
+            self.items.append(item)
+
+    def output(self) -> Any:
+        if self.items and all(isinstance(i, str) for i in self.items):
+            return "".join(self.items)
+        return self.items
+
+    def close(self, exc: BaseException | None) -> None:
+        span = self.span
+        if exc is not None and not isinstance(exc, GeneratorExit):
+            record_error(span, exc)
+        if span.is_recording():
+            span.set_attribute(semconv.LLMOPS_GENERATOR_COMPLETED, self.completed)
+            span.set_attribute(semconv.LLMOPS_GENERATOR_ITEMS, self.count)
+        # The span was made current step by step, never left attached: nothing to detach.
+        _finish(self.spec, span, None, self.output(), has_result=exc is None or self.count > 0)
+
+
+def _wrap_generator(func: Callable[P, Iterator[Any]], spec: _SpanSpec) -> Callable[P, Any]:
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
+        started = None
+        with handle_internal_errors("decorator.start"):
+            started = _start(spec, args, kwargs)
+        if started is None:
+            return (yield from func(*args, **kwargs))
+        span, token = started
+        span_context = otel_trace.set_span_in_context(span)
+        otel_context.detach(token)  # type: ignore[arg-type]
+        recorder = _StreamRecorder(spec, span)
+        error: BaseException | None = None
+        try:
+            generator = _in_context(span_context, func, args, kwargs)
+            to_send: Any = None
+            to_throw: BaseException | None = None
+            while True:
+                step = otel_context.attach(span_context)
+                try:
+                    if to_throw is not None:
+                        item = generator.throw(to_throw)
+                    else:
+                        item = generator.send(to_send)
+                except StopIteration as stop:
+                    recorder.completed = True
+                    return stop.value
+                finally:
+                    otel_context.detach(step)
+                recorder.add(item)
+                to_send, to_throw = None, None
+                try:
+                    to_send = yield item
+                except GeneratorExit:
+                    generator.close()
+                    raise
+                except BaseException as exc:
+                    to_throw = exc
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            recorder.close(error)
+
+    return wrapper
+
+
+def _in_context(ctx: Any, func: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    token = otel_context.attach(ctx)
+    try:
+        return func(*args, **kwargs)
+    finally:
+        otel_context.detach(token)
+
+
+def _wrap_async_generator(
+    func: Callable[P, AsyncIterator[Any]], spec: _SpanSpec
+) -> Callable[P, Any]:
+    @functools.wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
+        started = None
+        with handle_internal_errors("decorator.start"):
+            started = _start(spec, args, kwargs)
+        if started is None:
+            async for item in func(*args, **kwargs):  # type: ignore[attr-defined]
+                yield item
+            return
+        span, token = started
+        span_context = otel_trace.set_span_in_context(span)
+        otel_context.detach(token)  # type: ignore[arg-type]
+        recorder = _StreamRecorder(spec, span)
+        error: BaseException | None = None
+        try:
+            generator = _in_context(span_context, func, args, kwargs)
+            to_send: Any = None
+            to_throw: BaseException | None = None
+            while True:
+                step = otel_context.attach(span_context)
+                try:
+                    if to_throw is not None:
+                        item = await generator.athrow(to_throw)
+                    else:
+                        item = await generator.asend(to_send)
+                except StopAsyncIteration:
+                    recorder.completed = True
+                    return
+                finally:
+                    otel_context.detach(step)
+                recorder.add(item)
+                to_send, to_throw = None, None
+                try:
+                    to_send = yield item
+                except GeneratorExit:
+                    await generator.aclose()
+                    raise
+                except BaseException as exc:
+                    to_throw = exc
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            recorder.close(error)
+
+    return wrapper
+
+
+def _decorate(func: Any, spec_factory: Callable[[Callable[..., Any]], _SpanSpec]) -> Any:
+    if not callable(func) or isinstance(func, (str, bytes)):
+        raise ConfigError(
+            f"llmops decorators take a function; got {type(func).__name__} {func!r:.60}. "
+            "Use @llmops.trace or @llmops.trace(name='...')."
+        )
+    spec = spec_factory(func)
+    if inspect.isasyncgenfunction(func):
+        return _wrap_async_generator(func, spec)
+    if inspect.isgeneratorfunction(func):
+        return _wrap_generator(func, spec)
+    if inspect.iscoroutinefunction(func):
+        return _wrap_async(func, spec)
+    return _wrap_sync(func, spec)
+
+
+def _qualname(func: Callable[..., Any]) -> str:
+    return getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
+
+
+def _docstring(func: Callable[..., Any]) -> str | None:
+    doc = inspect.getdoc(func)
+    return doc.strip().split("\n\n")[0] if doc else None
+
+
+def _make_decorator(func: Any, build: Callable[[Callable[..., Any]], _SpanSpec]) -> Any:
+    if func is None:
+        return lambda f: _decorate(f, build)
+    return _decorate(func, build)
+
+
+def _spec(
+    func: Callable[..., Any],
+    *,
+    name: str,
+    kind: SpanKind,
+    attributes: Mapping[str, Any],
+    capture_input: bool | None,
+    capture_output: bool | None,
+    output_hook: OutputHook | None = None,
+) -> _SpanSpec:
+    clean = {k: v for k, v in attributes.items() if v is not None}
+    for key, value in clean.items():
+        if not isinstance(value, (str, bool, int, float)) and not (
+            isinstance(value, (list, tuple))
+            and all(isinstance(v, (str, bool, int, float)) for v in value)
+        ):
+            raise ConfigError(
+                f"attribute {key!r} of {name!r}: {type(value).__name__} is not a primitive "
+                "OpenTelemetry attribute value (str, bool, int, float or a list of them)"
+            )
+    return _SpanSpec(
+        name=name,
+        kind=kind,
+        attributes=clean,
+        capture_input=capture_input,
+        capture_output=capture_output,
+        binder=argument_binder(func),
+        output_hook=output_hook,
+    )
+
+
+# --- public decorators ------------------------------------------------------------------------
+
+
+@overload
+def trace(func: Callable[P, R], /) -> Callable[P, R]: ...
+@overload
+def trace(
+    *,
+    name: str | None = None,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def trace(
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Any:
+    """Trace a function: each call becomes a span named after it, nested under the caller's.
+
+    Args:
+        func: The function (when used bare, ``@llmops.trace``).
+        name: Span name; default the function's qualified name.
+        capture_input: Record the arguments as ``input.value`` (default: the configured setting).
+        capture_output: Record the return value as ``output.value``.
+        attributes: Attributes set on every span of this function.
+
+    Example:
+        >>> @llmops.trace
+        ... def plan(question: str) -> list[str]:
+        ...     return ["search", "answer"]
+    """
+
+    def build(f: Callable[..., Any]) -> _SpanSpec:
+        return _spec(
+            f,
+            name=name or _qualname(f),
+            kind=SpanKind.INTERNAL,
+            attributes={semconv.LLMOPS_SPAN_TYPE: "span", **(attributes or {})},
+            capture_input=capture_input,
+            capture_output=capture_output,
+        )
+
+    return _make_decorator(func, build)
+
+
+@overload
+def agent(func: Callable[P, R], /) -> Callable[P, R]: ...
+@overload
+def agent(
+    *,
+    name: str | None = None,
+    version: str | None = None,
+    description: str | None = None,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def agent(
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    version: str | None = None,
+    description: str | None = None,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Any:
+    """Trace an agent's entry point as an ``invoke_agent`` span (``gen_ai.agent.*``).
+
+    Example:
+        >>> @llmops.agent(name="support-bot")
+        ... def answer(question: str) -> str: ...
+    """
+
+    def build(f: Callable[..., Any]) -> _SpanSpec:
+        agent_name = name or getattr(f, "__name__", "agent")
+        return _spec(
+            f,
+            name=f"{semconv.OPERATION_INVOKE_AGENT} {agent_name}",
+            kind=SpanKind.INTERNAL,
+            attributes={
+                semconv.LLMOPS_SPAN_TYPE: "agent",
+                semconv.GEN_AI_OPERATION_NAME: semconv.OPERATION_INVOKE_AGENT,
+                semconv.GEN_AI_AGENT_NAME: agent_name,
+                semconv.GEN_AI_AGENT_VERSION: version,
+                semconv.GEN_AI_AGENT_DESCRIPTION: description or _docstring(f),
+                **(attributes or {}),
+            },
+            capture_input=capture_input,
+            capture_output=capture_output,
+        )
+
+    return _make_decorator(func, build)
+
+
+@overload
+def tool(func: Callable[P, R], /) -> Callable[P, R]: ...
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def tool(
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Any:
+    """Trace a tool as an ``execute_tool`` span (``gen_ai.tool.*``).
+
+    Example:
+        >>> @llmops.tool
+        ... def search(query: str, k: int = 3) -> list[str]: ...
+    """
+
+    def build(f: Callable[..., Any]) -> _SpanSpec:
+        tool_name = name or getattr(f, "__name__", "tool")
+        return _spec(
+            f,
+            name=f"{semconv.OPERATION_EXECUTE_TOOL} {tool_name}",
+            kind=SpanKind.INTERNAL,
+            attributes={
+                semconv.LLMOPS_SPAN_TYPE: "tool",
+                semconv.GEN_AI_OPERATION_NAME: semconv.OPERATION_EXECUTE_TOOL,
+                semconv.GEN_AI_TOOL_NAME: tool_name,
+                semconv.GEN_AI_TOOL_TYPE: "function",
+                semconv.GEN_AI_TOOL_DESCRIPTION: description or _docstring(f),
+                **(attributes or {}),
+            },
+            capture_input=capture_input,
+            capture_output=capture_output,
+        )
+
+    return _make_decorator(func, build)
+
+
+@overload
+def llm(func: Callable[P, R], /) -> Callable[P, R]: ...
+@overload
+def llm(
+    *,
+    name: str | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+    operation: str = semconv.OPERATION_CHAT,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def llm(
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+    operation: str = semconv.OPERATION_CHAT,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Any:
+    """Trace a model call as a ``chat`` (or ``text_completion``…) client span.
+
+    Usage, response model, id and finish reasons are read from an OpenAI-style return value
+    (an object or dict with ``usage``, ``model``, ``id``, ``choices``) when there is one;
+    otherwise record them with ``llmops.current_span().set_usage(...)``.
+
+    Example:
+        >>> @llmops.llm(model="gemma-3-270m", provider="llama.cpp")
+        ... def complete(prompt: str) -> dict: ...
+    """
+
+    def build(f: Callable[..., Any]) -> _SpanSpec:
+        return _spec(
+            f,
+            name=f"{operation} {name or model or getattr(f, '__name__', 'llm')}",
+            kind=SpanKind.CLIENT,
+            attributes={
+                semconv.LLMOPS_SPAN_TYPE: "llm",
+                semconv.GEN_AI_OPERATION_NAME: operation,
+                semconv.GEN_AI_REQUEST_MODEL: model,
+                semconv.GEN_AI_PROVIDER_NAME: provider,
+                **(attributes or {}),
+            },
+            capture_input=capture_input,
+            capture_output=capture_output,
+            output_hook=record_model_response,
+        )
+
+    return _make_decorator(func, build)
+
+
+def _field(obj: Any, key: str) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def record_model_response(span: Span, response: Any) -> None:
+    """Read usage, model, id and finish reasons from an OpenAI-style response, if it is one."""
+    usage = _field(response, "usage")
+    if usage is not None:
+        input_tokens = _field(usage, "prompt_tokens") or _field(usage, "input_tokens")
+        output_tokens = _field(usage, "completion_tokens") or _field(usage, "output_tokens")
+        if isinstance(input_tokens, int):
+            span.set_attribute(semconv.GEN_AI_USAGE_INPUT_TOKENS, input_tokens)
+        if isinstance(output_tokens, int):
+            span.set_attribute(semconv.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
+    model = _field(response, "model")
+    if isinstance(model, str):
+        span.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, model)
+    response_id = _field(response, "id")
+    if isinstance(response_id, str):
+        span.set_attribute(semconv.GEN_AI_RESPONSE_ID, response_id)
+    choices = _field(response, "choices")
+    if isinstance(choices, (list, tuple)):
+        reasons = [r for r in (_field(c, "finish_reason") for c in choices) if isinstance(r, str)]
+        if reasons:
+            span.set_attribute(semconv.GEN_AI_RESPONSE_FINISH_REASONS, reasons)

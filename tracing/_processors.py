@@ -1,0 +1,203 @@
+"""Span processors: the seams between the decorators and the exporters.
+
+provider ── ContextAttributesProcessor   stamps session/user/tags/config; counts starts
+         └─ ExportPipeline               counts ends → redaction hook → tail sampler
+               └─ CountingBatchProcessor × exporter   bounded queue, counted drops
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from llmops.tracing import semconv
+from llmops.tracing._context import context_attributes
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.trace import StatusCode
+from opentelemetry.util.types import AttributeValue
+
+from llmops._internal import STATS, handle_internal_errors
+
+RedactHook = Callable[[str, Any], Any]
+
+
+class ContextAttributesProcessor(SpanProcessor):
+    """Stamps the scope's attributes (session, user, tags, config) on every starting span."""
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        STATS.counters["spans_started"] += 1
+        attributes = context_attributes(parent_context)
+        if attributes:
+            span.set_attributes(attributes)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        pass
+
+
+class CountingBatchProcessor(BatchSpanProcessor):
+    """The SDK's batch processor, with queue-full drops counted per exporter."""
+
+    def __init__(self, exporter: SpanExporter, label: str, **options: Any) -> None:
+        super().__init__(exporter, **options)
+        self.label = label
+        self._max_queue = options.get("max_queue_size", 2048)
+
+    def queue_depth(self) -> int:
+        queue = getattr(getattr(self, "_batch_processor", None), "_queue", None)
+        return len(queue) if queue is not None else 0
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self.queue_depth() >= self._max_queue:
+            STATS.drop(f"queue_full:{self.label}")
+        super().on_end(span)
+
+
+def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
+    """A copy of ``span`` whose attributes and event attributes went through ``hook``.
+
+    The hook gets ``(key, value)`` and returns the value to keep, or None to drop the attribute.
+    """
+
+    def clean(attributes: Any) -> dict[str, AttributeValue]:
+        out: dict[str, AttributeValue] = {}
+        for key, value in (attributes or {}).items():
+            new = hook(key, value)
+            if new is not None:
+                out[key] = new
+        return out
+
+    from opentelemetry.sdk.trace import Event
+
+    events = [Event(e.name, clean(e.attributes), e.timestamp) for e in span.events]
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=clean(span.attributes),
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+@dataclass(frozen=True)
+class TailPolicy:
+    """Which finished traces to keep when tail sampling: errors, slow, costly, and a share."""
+
+    ratio: float = 1.0
+    keep_errors: bool = True
+    slow_ms: float | None = None
+    costly_usd: float | None = None
+    max_traces: int = 10_000
+
+    def keep(self, spans: Sequence[ReadableSpan], root: ReadableSpan) -> bool:
+        if self.keep_errors and any(s.status.status_code is StatusCode.ERROR for s in spans):
+            return True
+        if (
+            self.slow_ms is not None
+            and root.end_time
+            and root.start_time
+            and (root.end_time - root.start_time) / 1e6 >= self.slow_ms
+        ):
+            return True
+        if self.costly_usd is not None:
+            cost = sum(float((s.attributes or {}).get(semconv.LLMOPS_COST_USD, 0.0)) for s in spans)
+            if cost >= self.costly_usd:
+                return True
+        # Decided from the trace id, so every process of a distributed trace agrees.
+        return (root.context.trace_id & 0xFFFFFFFFFFFF) / float(1 << 48) < self.ratio
+
+
+class TailSampler:
+    """Holds a trace's spans until its local root ends, then keeps or drops them together."""
+
+    def __init__(self, policy: TailPolicy) -> None:
+        self.policy = policy
+        self._pending: OrderedDict[int, list[ReadableSpan]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def offer(self, span: ReadableSpan) -> list[ReadableSpan]:
+        """Take one finished span; return the spans to export now (possibly none)."""
+        trace_id = span.context.trace_id
+        is_local_root = span.parent is None or span.parent.is_remote
+        evicted: list[ReadableSpan] = []
+        with self._lock:
+            spans = self._pending.setdefault(trace_id, [])
+            spans.append(span)
+            if is_local_root:
+                del self._pending[trace_id]
+            elif len(self._pending) > self.policy.max_traces:
+                _, evicted = self._pending.popitem(last=False)
+        if evicted:
+            # Too many open traces: export the oldest partial trace rather than lose it.
+            STATS.incr("tail_evicted_unfinished")
+            return evicted
+        if not is_local_root:
+            return []
+        if self.policy.keep(spans, span):
+            return spans
+        STATS.drop("tail_sampled_out", len(spans))
+        return []
+
+
+class ExportPipeline(SpanProcessor):
+    """Counts finished spans, applies the redaction hook and tail sampling, then fans out."""
+
+    def __init__(
+        self,
+        processors: Sequence[SpanProcessor],
+        *,
+        redact: RedactHook | None = None,
+        tail: TailSampler | None = None,
+    ) -> None:
+        self.processors = list(processors)
+        self.redact = redact
+        self.tail = tail
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        pass
+
+    def on_end(self, span: ReadableSpan) -> None:
+        STATS.counters["spans_ended"] += 1
+        with handle_internal_errors("pipeline"):
+            if self.redact is not None:
+                try:
+                    span = redact_span(span, self.redact)
+                except Exception:
+                    # A failing redaction hook must not let the unredacted span through.
+                    STATS.drop("redaction_error")
+                    STATS.log_once_in_a_while(
+                        "redact", "llmops: redaction hook failed; span dropped", exc_info=True
+                    )
+                    return
+            batch = self.tail.offer(span) if self.tail is not None else [span]
+            for finished in batch:
+                for processor in self.processors:
+                    processor.on_end(finished)
+
+    def queue_depth(self) -> int:
+        return sum(
+            p.queue_depth() for p in self.processors if isinstance(p, CountingBatchProcessor)
+        )
+
+    def shutdown(self) -> None:
+        for processor in self.processors:
+            with handle_internal_errors("shutdown"):
+                processor.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        ok = True
+        for processor in self.processors:
+            with handle_internal_errors("flush"):
+                ok = processor.force_flush(timeout_millis) and ok
+        return ok

@@ -1,0 +1,203 @@
+"""The span handle users get from ``llmops.span()`` and ``llmops.current_span()``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from llmops.tracing import semconv
+from llmops.tracing._capture import to_attribute, to_json
+from llmops.tracing._state import RUNTIME, get_tracer
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from llmops._internal import handle_internal_errors
+
+
+def error_type_name(exc: BaseException) -> str:
+    cls = type(exc)
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
+def record_error(span: Span, exc: BaseException) -> None:
+    """Mark ``span`` failed by ``exc``: ``error.type``, an ERROR status and an exception event."""
+    if not span.is_recording():
+        return
+    with handle_internal_errors("record_error"):
+        span.set_attribute(semconv.ERROR_TYPE, error_type_name(exc))
+        span.record_exception(exc, escaped=True)
+        message = f"{type(exc).__name__}: {exc}"
+        span.set_status(Status(StatusCode.ERROR, message[:1024]))
+
+
+def set_payload(span: Span, key: str, value: Any) -> None:
+    """Record ``value`` as bounded JSON under ``key`` (``input.value`` or ``output.value``)."""
+    text, truncated = to_json(value, RUNTIME.capture.max_attribute_bytes)
+    span.set_attribute(key, text)
+    span.set_attribute(
+        semconv.INPUT_MIME_TYPE if key == semconv.INPUT_VALUE else semconv.OUTPUT_MIME_TYPE,
+        "application/json",
+    )
+    if truncated:
+        mark_truncated(span, key)
+
+
+def mark_truncated(span: Span, key: str) -> None:
+    attributes = getattr(span, "attributes", None) or {}
+    previous = tuple(attributes.get(semconv.LLMOPS_TRUNCATED, ()))
+    if key not in previous:
+        span.set_attribute(semconv.LLMOPS_TRUNCATED, [*previous, key])
+
+
+class LlmopsSpan:
+    """A thin handle on an OpenTelemetry span with helpers for GenAI attributes.
+
+    Every method is safe to call on a span that is not recording (it does nothing) and never
+    raises: values OpenTelemetry cannot hold are stored as JSON text.
+
+    Example:
+        >>> with llmops.span("rerank", strategy="bm25") as span:
+        ...     span.set_usage(input_tokens=120, output_tokens=8)
+    """
+
+    __slots__ = ("_span",)
+
+    def __init__(self, span: Span) -> None:
+        self._span = span
+
+    @property
+    def otel_span(self) -> Span:
+        """The underlying OpenTelemetry span."""
+        return self._span
+
+    @property
+    def is_recording(self) -> bool:
+        return self._span.is_recording()
+
+    @property
+    def trace_id(self) -> str:
+        """The trace id as 32 hex digits (as stored and shown by ``llmops traces``)."""
+        return f"{self._span.get_span_context().trace_id:032x}"
+
+    @property
+    def span_id(self) -> str:
+        return f"{self._span.get_span_context().span_id:016x}"
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        """Set one attribute; non-primitive values are stored as bounded JSON text."""
+        if value is None or not self._span.is_recording():
+            return
+        with handle_internal_errors("set_attribute"):
+            converted, truncated = to_attribute(value, RUNTIME.capture.max_attribute_bytes)
+            self._span.set_attribute(key, converted)
+            if truncated:
+                mark_truncated(self._span, key)
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        for key, value in attributes.items():
+            self.set_attribute(key, value)
+
+    def set_usage(
+        self, *, input_tokens: int | None = None, output_tokens: int | None = None
+    ) -> None:
+        """Record token usage (``gen_ai.usage.input_tokens`` / ``output_tokens``)."""
+        self.set_attribute(semconv.GEN_AI_USAGE_INPUT_TOKENS, input_tokens)
+        self.set_attribute(semconv.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
+
+    def set_model(
+        self,
+        request: str | None = None,
+        *,
+        response: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        """Record the requested model, the model that answered, and the provider."""
+        self.set_attribute(semconv.GEN_AI_REQUEST_MODEL, request)
+        self.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, response)
+        self.set_attribute(semconv.GEN_AI_PROVIDER_NAME, provider)
+
+    def set_cost(self, usd: float, *, source: str | None = None) -> None:
+        """Record the cost of this span in US dollars, and where the price came from."""
+        self.set_attribute(semconv.LLMOPS_COST_USD, float(usd))
+        self.set_attribute(semconv.LLMOPS_COST_SOURCE, source)
+
+    def set_input(self, value: Any) -> None:
+        if self._span.is_recording():
+            with handle_internal_errors("set_input"):
+                set_payload(self._span, semconv.INPUT_VALUE, value)
+
+    def set_output(self, value: Any) -> None:
+        if self._span.is_recording():
+            with handle_internal_errors("set_output"):
+                set_payload(self._span, semconv.OUTPUT_VALUE, value)
+
+    def add_event(self, name: str, attributes: Mapping[str, Any] | None = None) -> None:
+        if not self._span.is_recording():
+            return
+        with handle_internal_errors("add_event"):
+            limit = RUNTIME.capture.max_attribute_bytes
+            converted = {k: to_attribute(v, limit)[0] for k, v in (attributes or {}).items()}
+            self._span.add_event(name, converted)
+
+    def record_exception(self, exc: BaseException) -> None:
+        record_error(self._span, exc)
+
+    def set_tags(self, tags: Sequence[str]) -> None:
+        self.set_attribute(semconv.LLMOPS_TAGS, [str(t) for t in tags])
+
+
+def current_span() -> LlmopsSpan:
+    """A handle on the active span (a no-op handle when none is active)."""
+    return LlmopsSpan(trace.get_current_span())
+
+
+class span:
+    """Start a span as a context manager; it becomes the active span inside the block.
+
+    Args:
+        name: The span name.
+        kind: The OpenTelemetry span kind (default INTERNAL).
+        **attributes: Attributes to set at start (non-primitive values become JSON).
+
+    Example:
+        >>> with llmops.span("retrieve", k=4) as s:
+        ...     s.set_attribute("hits", 3)
+    """
+
+    __slots__ = ("_attributes", "_handle", "_kind", "_name", "_token")
+
+    def __init__(self, name: str, *, kind: SpanKind = SpanKind.INTERNAL, **attributes: Any):
+        self._name = name
+        self._kind = kind
+        self._attributes = attributes
+        self._token: object | None = None
+        self._handle: LlmopsSpan | None = None
+
+    def __enter__(self) -> LlmopsSpan:
+        otel_span: Span = trace.INVALID_SPAN
+        with handle_internal_errors("span.start"):
+            otel_span = get_tracer().start_span(self._name, kind=self._kind)
+            self._token = otel_context.attach(trace.set_span_in_context(otel_span))
+        self._handle = LlmopsSpan(otel_span)
+        self._handle.set_attribute(semconv.LLMOPS_SPAN_TYPE, "span")
+        self._handle.set_attributes(self._attributes)
+        return self._handle
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        handle = self._handle
+        if handle is None:
+            return
+        if exc is not None and not isinstance(exc, GeneratorExit):
+            record_error(handle.otel_span, exc)
+        with handle_internal_errors("span.end"):
+            if self._token is not None:
+                otel_context.detach(self._token)  # type: ignore[arg-type]
+            handle.otel_span.end()
