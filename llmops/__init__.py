@@ -62,6 +62,7 @@ from llmops.tracing import (  # noqa: E402
     tool,
     trace,
     user,
+    with_attributes,
     wrap_executor,
 )
 
@@ -108,6 +109,7 @@ __all__ = [
     "tool",
     "trace",
     "user",
+    "with_attributes",
     "wrap_executor",
 ]
 

@@ -82,7 +82,8 @@ def list_traces(
     limit: Annotated[int, typer.Option(min=1)] = 20,
 ) -> None:
     """List recent traces, newest first."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     cutoff = _since(since)
     if cutoff is not None:
         where.append("start_time >= ?")

@@ -214,7 +214,7 @@ def _install_global_proxy() -> None:
 
 def _shutdown_active() -> None:
     provider = ACTIVE.provider
-    ACTIVE.provider = ACTIVE.pipeline = None
+    ACTIVE.provider = ACTIVE.pipeline = ACTIVE.settings = None
     RUNTIME.tracer = None
     if provider is not None:
         with handle_internal_errors("shutdown"):

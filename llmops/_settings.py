@@ -123,7 +123,7 @@ def resolve_redact_hook(value: str | RedactHook | None) -> RedactHook | None:
         raise ConfigError(f"redact: cannot import {value!r}: {exc}") from exc
     if not callable(hook):
         raise ConfigError(f"redact: {value!r} is not callable")
-    return hook  # type: ignore[no-any-return]
+    return hook
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import orjson
-from llmops.tracing import semconv
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from typing_extensions import ParamSpec
 
 from llmops._errors import ConfigError
+from llmops.tracing import semconv
 
 P = ParamSpec("P")
 R = TypeVar("R")

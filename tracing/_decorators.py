@@ -16,10 +16,6 @@ from dataclasses import dataclass
 from time import perf_counter_ns
 from typing import Any, TypeVar, overload
 
-from llmops.tracing import semconv
-from llmops.tracing._capture import ArgumentBinder, argument_binder
-from llmops.tracing._spans import record_error, set_payload
-from llmops.tracing._state import RUNTIME, get_tracer
 from opentelemetry import context as otel_context
 from opentelemetry import trace as otel_trace
 from opentelemetry.trace import Span, SpanKind
@@ -27,6 +23,10 @@ from typing_extensions import ParamSpec
 
 from llmops._errors import ConfigError
 from llmops._internal import STATS, handle_internal_errors
+from llmops.tracing import semconv
+from llmops.tracing._capture import ArgumentBinder, argument_binder
+from llmops.tracing._spans import record_error, set_payload
+from llmops.tracing._state import RUNTIME, get_tracer
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -234,7 +234,7 @@ def _wrap_async_generator(
         with handle_internal_errors("decorator.start"):
             started = _start(spec, args, kwargs)
         if started is None:
-            async for item in func(*args, **kwargs):  # type: ignore[attr-defined]
+            async for item in func(*args, **kwargs):
                 yield item
             return
         span, token = started

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from llmops.tracing import semconv
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import format_span_id, format_trace_id
 
 from llmops._internal import STATS
+from llmops.tracing import semconv
 
 
 class CountingExporter(SpanExporter):
@@ -169,7 +169,7 @@ class DuckDBSpanExporter(SpanExporter):
             )
             return SpanExportResult.FAILURE
         self._batches += 1
-        if self._batches % 16 == 0:
+        if self._batches % 4 == 0:
             self._maybe_compact()
         return SpanExportResult.SUCCESS
 

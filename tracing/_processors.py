@@ -13,15 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmops.tracing import semconv
-from llmops.tracing._context import context_attributes
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from llmops._internal import STATS, handle_internal_errors
+from llmops.tracing import semconv
+from llmops.tracing._context import context_attributes
 
 RedactHook = Callable[[str, Any], Any]
 
@@ -40,21 +40,62 @@ class ContextAttributesProcessor(SpanProcessor):
 
 
 class CountingBatchProcessor(BatchSpanProcessor):
-    """The SDK's batch processor, with queue-full drops counted per exporter."""
+    """The SDK's batch processor, with an exact count of the spans a full queue drops.
+
+    It admits a span only while fewer than ``max_queue_size`` wait, counting every refusal as
+    ``queue_full:<label>``; the count of waiting spans drops as the worker hands batches to the
+    exporter. So the SDK's own queue never overflows silently.
+    """
 
     def __init__(self, exporter: SpanExporter, label: str, **options: Any) -> None:
-        super().__init__(exporter, **options)
         self.label = label
-        self._max_queue = options.get("max_queue_size", 2048)
+        self._capacity = int(options.get("max_queue_size", 2048))
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
+        self._closed = False
+        super().__init__(_Dequeue(self, exporter), **options)
 
     def queue_depth(self) -> int:
-        queue = getattr(getattr(self, "_batch_processor", None), "_queue", None)
-        return len(queue) if queue is not None else 0
+        return self._waiting
+
+    def _taken(self, count: int) -> None:
+        with self._waiting_lock:
+            self._waiting -= count
 
     def on_end(self, span: ReadableSpan) -> None:
-        if self.queue_depth() >= self._max_queue:
+        if self._closed:
+            STATS.drop(f"after_shutdown:{self.label}")
+            return
+        with self._waiting_lock:
+            admitted = self._waiting < self._capacity
+            if admitted:
+                self._waiting += 1
+        if not admitted:
             STATS.drop(f"queue_full:{self.label}")
+            return
         super().on_end(span)
+
+    def shutdown(self) -> None:
+        self._closed = True
+        super().shutdown()
+
+
+class _Dequeue(SpanExporter):
+    """Tells the processor a batch left its queue, then exports it."""
+
+    def __init__(self, processor: CountingBatchProcessor, inner: SpanExporter) -> None:
+        self._processor = processor
+        self._inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self._processor._taken(len(spans))
+        return self._inner.export(spans)
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self._inner.force_flush(timeout_millis)
 
 
 def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
@@ -111,7 +152,8 @@ class TailPolicy:
         ):
             return True
         if self.costly_usd is not None:
-            cost = sum(float((s.attributes or {}).get(semconv.LLMOPS_COST_USD, 0.0)) for s in spans)
+            costs = ((s.attributes or {}).get(semconv.LLMOPS_COST_USD) for s in spans)
+            cost = sum(c for c in costs if isinstance(c, (int, float)))
             if cost >= self.costly_usd:
                 return True
         # Decided from the trace id, so every process of a distributed trace agrees.

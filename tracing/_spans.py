@@ -6,14 +6,14 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from llmops.tracing import semconv
-from llmops.tracing._capture import to_attribute, to_json
-from llmops.tracing._state import RUNTIME, get_tracer
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from llmops._internal import handle_internal_errors
+from llmops.tracing import semconv
+from llmops.tracing._capture import to_attribute, to_json
+from llmops.tracing._state import RUNTIME, get_tracer
 
 
 def error_type_name(exc: BaseException) -> str:

@@ -1,0 +1,36 @@
+"""Shared fixtures: every test gets its own LLMOPS_HOME and a fresh llmops state."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# llmops' own tests see internal errors instead of counting them.
+os.environ["LLMOPS_RAISE_INTERNAL_ERRORS"] = "1"
+os.environ.setdefault("OTEL_SDK_DISABLED", "false")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_llmops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from llmops._internal import STATS
+
+    for key in list(os.environ):
+        if key.startswith("LLMOPS_") and key != "LLMOPS_RAISE_INTERNAL_ERRORS":
+            monkeypatch.delenv(key)
+        if key.startswith("OTEL_EXPORTER_OTLP") or key == "OTEL_TRACES_SAMPLER":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("LLMOPS_HOME", str(tmp_path / "llmops-home"))
+    STATS.reset()
+    yield
+    import llmops
+
+    llmops.shutdown()
+    STATS.reset()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "llmops-home"

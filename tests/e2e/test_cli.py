@@ -1,0 +1,73 @@
+"""The command line as users run it: a real process, a real store folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+LLMOPS = shutil.which("llmops") or "llmops"
+
+
+def _run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, LLMOPS_HOME=str(home), COLUMNS="200")
+    env.pop("LLMOPS_RAISE_INTERNAL_ERRORS", None)
+    result = subprocess.run([LLMOPS, *args], env=env, capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"llmops {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def quickstart_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    home = tmp_path_factory.mktemp("cli") / "home"
+    result = _run(home, "quickstart")
+    return home, result.stdout
+
+
+def test_quickstart_traces_a_multi_step_agent(quickstart_home: tuple[Path, str]) -> None:
+    home, out = quickstart_home
+    assert "A: A reset link is sent" in out or "reset" in out
+    assert out.count("invoke_agent support-bot") == 4
+    assert out.count("execute_tool search_docs") == 4
+    assert "NoRelevantDocuments" in out  # the unanswerable question's failed tool call
+    assert (home / "store" / "spans").is_dir()
+
+
+def test_traces_list_and_show(quickstart_home: tuple[Path, str]) -> None:
+    home, _ = quickstart_home
+    listed = _run(home, "traces", "list", "--since", "1h", "--name", "support").stdout
+    prefixes = re.findall(r"\b([0-9a-f]{16})\b", listed)
+    assert len(prefixes) == 4
+    errors = _run(home, "traces", "list", "--status", "error").stdout
+    assert len(re.findall(r"\b([0-9a-f]{16})\b", errors)) == 1
+    shown = _run(home, "traces", "show", prefixes[0][:10]).stdout
+    assert "invoke_agent support-bot" in shown
+    assert "plan" in shown
+
+
+def test_sql_over_the_store(quickstart_home: tuple[Path, str]) -> None:
+    home, _ = quickstart_home
+    out = _run(home, "sql", "SELECT count(*) AS n FROM spans WHERE span_type = 'tool'", "--json")
+    assert out.stdout.strip() == '{"n":4}'
+
+
+def test_bad_input_gives_exit_code_2(quickstart_home: tuple[Path, str]) -> None:
+    home, _ = quickstart_home
+    bad_sql = _run(home, "sql", "SELECT nope FROM spans", check=False)
+    assert bad_sql.returncode == 2
+    assert "query failed" in bad_sql.stdout
+    assert _run(home, "traces", "show", "ffffffff", check=False).returncode == 2
+    assert _run(home, "traces", "list", "--since", "yesterday", check=False).returncode == 2
+
+
+def test_store_compact(quickstart_home: tuple[Path, str]) -> None:
+    home, _ = quickstart_home
+    before = _run(home, "sql", "SELECT count(*) AS n FROM spans", "--json").stdout
+    _run(home, "store", "compact")
+    assert _run(home, "sql", "SELECT count(*) AS n FROM spans", "--json").stdout == before
+    assert list((home / "store" / "spans" / "parquet").glob("*.parquet"))

@@ -1,0 +1,102 @@
+"""Session, user and tags on spans; context carried into threads and across a carrier."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import llmops
+from llmops.testing import SpanRecorder
+from llmops.tracing import semconv
+
+
+@llmops.tool
+def work(i: int) -> int:
+    return i
+
+
+def test_session_user_tags_are_stamped_on_every_span(llmops_spans: SpanRecorder) -> None:
+    @llmops.agent(name="bot")
+    def run() -> None:
+        with llmops.tags("inner"):
+            work(1)
+
+    with llmops.session("s-1"), llmops.user("u-9"), llmops.tags("prod", "beta"):
+        run()
+    work(2)  # outside the scope: no stamps
+    spans = llmops_spans.spans
+    stamped = [dict(s.attributes or {}) for s in spans[:2]]
+    for attrs in stamped:
+        assert attrs[semconv.SESSION_ID] == "s-1"
+        assert attrs[semconv.GEN_AI_CONVERSATION_ID] == "s-1"
+        assert attrs[semconv.USER_ID] == "u-9"
+    # Entering a scope also marks the span that is current then (the agent here).
+    assert stamped[0][semconv.LLMOPS_TAGS] == ("prod", "beta", "inner")
+    assert stamped[1][semconv.LLMOPS_TAGS] == ("prod", "beta", "inner")
+    assert semconv.SESSION_ID not in dict(spans[2].attributes or {})
+
+
+def test_session_entered_inside_a_span_marks_that_span(llmops_spans: SpanRecorder) -> None:
+    with llmops.span("outer"), llmops.session("late"):
+        pass
+    assert llmops_spans.attributes("outer")[semconv.SESSION_ID] == "late"
+
+
+@pytest.mark.parametrize("bad", ["", None, 1.5])
+def test_bad_session_id_is_a_clear_error(bad: object) -> None:
+    with pytest.raises(llmops.ConfigError, match="session"), llmops.session(bad):  # type: ignore[arg-type]
+        pass
+
+
+def test_wrapped_executor_carries_trace_and_session(llmops_spans: SpanRecorder) -> None:
+    @llmops.agent(name="fan-out")
+    def run() -> list[int]:
+        with llmops.wrap_executor(ThreadPoolExecutor(max_workers=3)) as pool:
+            return list(pool.map(work, range(4)))
+
+    with llmops.session("threads"):
+        assert run() == [0, 1, 2, 3]
+    root = llmops_spans.by_name("invoke_agent fan-out")
+    children = llmops_spans.children(root)
+    assert len(children) == 4
+    assert all((c.attributes or {})[semconv.SESSION_ID] == "threads" for c in children)
+
+
+def test_plain_threads_lose_context_unless_bound(llmops_spans: SpanRecorder) -> None:
+    with llmops.span("parent") as parent:
+        unbound = threading.Thread(target=work, args=(1,))
+        bound = threading.Thread(target=llmops.bind_context(work), args=(2,))
+        unbound.start(), bound.start()
+        unbound.join(), bound.join()
+    tools = [s for s in llmops_spans.spans if s.name == "execute_tool work"]
+    parents = {
+        (s.attributes or {})[semconv.INPUT_VALUE]: s.parent.span_id if s.parent else None
+        for s in tools
+    }
+    assert parents['{"i":2}'] == int(parent.span_id, 16)
+    assert parents['{"i":1}'] is None
+
+
+def test_inject_and_continue_trace_round_trip(llmops_spans: SpanRecorder) -> None:
+    with llmops.session("remote"), llmops.span("caller") as caller:
+        headers = llmops.inject()
+        env = llmops.inject_env({})
+    assert headers["traceparent"].split("-")[1] == caller.trace_id
+    assert env["TRACEPARENT"] == headers["traceparent"]
+    for carrier in (headers, env, headers["traceparent"]):
+        with llmops.continue_trace(carrier):
+            work(7)
+    remote = [s for s in llmops_spans.spans if s.name == "execute_tool work"]
+    assert len(remote) == 3
+    for span in remote:
+        assert span.parent is not None
+        assert span.parent.is_remote
+        assert f"{span.context.trace_id:032x}" == caller.trace_id
+    # Session travels with the llmops carrier key, not with a bare traceparent.
+    assert [(s.attributes or {}).get(semconv.SESSION_ID) for s in remote] == [
+        "remote",
+        "remote",
+        None,
+    ]

@@ -1,0 +1,62 @@
+"""Head sampling by ratio and tail sampling of finished traces."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import llmops
+from llmops.testing import capture_spans
+
+
+@llmops.tool
+def step(fail: bool = False, cost: float = 0.0, sleep_ms: float = 0.0) -> None:
+    if cost:
+        llmops.current_span().set_cost(cost)
+    if sleep_ms:
+        time.sleep(sleep_ms / 1000)
+    if fail:
+        raise ValueError("failed step")
+
+
+@llmops.agent(name="sampled")
+def run(**kwargs: object) -> None:
+    step(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("ratio", "expected"), [(0.0, 0), (1.0, 40)])
+def test_head_sampling_ratio(ratio: float, expected: int) -> None:
+    with capture_spans(sample_ratio=ratio) as spans:
+        for _ in range(20):
+            run()
+    assert len(spans.spans) == expected
+
+
+def test_head_sampling_half_is_roughly_half() -> None:
+    with capture_spans(sample_ratio=0.5) as spans:
+        for _ in range(400):
+            run()
+    traces = {s.context.trace_id for s in spans.spans}
+    assert 140 < len(traces) < 260
+    assert len(spans.spans) == 2 * len(traces)  # whole traces, never half
+
+
+def test_tail_sampling_keeps_errors_slow_and_costly_traces() -> None:
+    with capture_spans(tail_sample_ratio=0.0, tail_slow_ms=30, tail_costly_usd=0.5) as spans:
+        for _ in range(10):
+            run()
+        with pytest.raises(ValueError, match="failed step"):
+            run(fail=True)
+        run(sleep_ms=40)
+        run(cost=0.6)
+    assert len(spans.spans) == 6
+    assert llmops.stats()["spans_dropped"]["tail_sampled_out"] == 20
+
+
+def test_tail_sampling_without_keep_rules_drops_everything_at_zero() -> None:
+    with capture_spans(tail_sample_ratio=0.0, tail_keep_errors=False) as spans:
+        with pytest.raises(ValueError, match="failed step"):
+            run(fail=True)
+        run()
+    assert spans.spans == []
