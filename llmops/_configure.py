@@ -150,7 +150,7 @@ def configure(
     redact = resolve_redact_hook(resolved.redact)
     with RUNTIME.lock:
         _shutdown_active()
-        if not resolved.enabled:
+        if not resolved.is_enabled():
             RUNTIME.tracer = trace.NoOpTracer()
             ACTIVE.settings = resolved
             return resolved

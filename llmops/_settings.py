@@ -7,13 +7,14 @@ honoured where OpenTelemetry defines them (service name, sampler, OTLP endpoint 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from llmops._errors import ConfigError
 
@@ -44,7 +45,7 @@ class Settings(BaseSettings):
     store_path: Path | None = Field(
         default=None, description="Folder of the span store; default $LLMOPS_HOME/store."
     )
-    exporters: list[ExporterName] | None = Field(
+    exporters: Annotated[list[ExporterName] | None, NoDecode] = Field(
         default=None,
         description="Where spans go; default duckdb, plus otlp when an OTLP endpoint is set.",
     )
@@ -73,6 +74,17 @@ class Settings(BaseSettings):
         default=64, ge=2, description="Pending batch files that trigger a compaction."
     )
 
+    @field_validator("exporters", mode="before")
+    @classmethod
+    def _split_exporters(cls, value: Any) -> Any:
+        # LLMOPS_EXPORTERS=duckdb,otlp (or a JSON list) from the environment.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
     @field_validator("redact")
     @classmethod
     def _check_redact(cls, value: Any) -> Any:
@@ -81,6 +93,10 @@ class Settings(BaseSettings):
         if not isinstance(value, str) or ":" not in value:
             raise ValueError("must be a callable or a 'module:function' import path")
         return value
+
+    def is_enabled(self) -> bool:
+        """False when ``enabled`` is off or OpenTelemetry's ``OTEL_SDK_DISABLED=true`` is set."""
+        return self.enabled and os.environ.get("OTEL_SDK_DISABLED", "").lower() != "true"
 
     def store_dir(self) -> Path:
         return (self.store_path or self.home / "store").expanduser()
@@ -126,12 +142,19 @@ def resolve_redact_hook(value: str | RedactHook | None) -> RedactHook | None:
     return hook
 
 
+def _describe_error(err: Any) -> str:
+    loc = [str(p) for p in err["loc"]]
+    field = loc[0] if loc else "?"
+    where = ".".join(loc) or "?"
+    if field in Settings.model_fields:
+        where += f" (argument or LLMOPS_{field.upper()})"
+    return f"{where}: {err['msg']}"
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build settings from overrides and the environment, or raise a one-line ConfigError."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '?'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_describe_error(err) for err in exc.errors())
         raise ConfigError(f"invalid llmops settings: {problems}") from None

@@ -13,7 +13,7 @@ import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from time import perf_counter_ns
+from time import perf_counter_ns, time_ns
 from typing import Any, TypeVar, overload
 
 from opentelemetry import context as otel_context
@@ -62,12 +62,17 @@ def _start(spec: _SpanSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tu
 
 
 def _finish(
-    spec: _SpanSpec, span: Span, token: object | None, result: Any, has_result: bool
+    spec: _SpanSpec,
+    span: Span,
+    token: object | None,
+    result: Any,
+    has_result: bool,
+    run_hook: bool = True,
 ) -> None:
     with handle_internal_errors("decorator.finish"):
         try:
             if has_result and span.is_recording():
-                if spec.output_hook is not None:
+                if run_hook and spec.output_hook is not None:
                     spec.output_hook(span, result)
                 capture = spec.capture_output
                 if capture is None:
@@ -150,6 +155,11 @@ class _StreamRecorder:
         self.completed = False
 
     def add(self, item: Any) -> None:
+        if self.count == 0:
+            start = getattr(self.span, "start_time", None)
+            if start and self.span.is_recording():
+                elapsed_ms = (time_ns() - start) / 1e6
+                self.span.set_attribute(semconv.LLMOPS_TIME_TO_FIRST_ITEM_MS, elapsed_ms)
         self.count += 1
         if len(self.items) < _MAX_STREAM_ITEMS:
             self.items.append(item)
@@ -166,8 +176,22 @@ class _StreamRecorder:
         if span.is_recording():
             span.set_attribute(semconv.LLMOPS_GENERATOR_COMPLETED, self.completed)
             span.set_attribute(semconv.LLMOPS_GENERATOR_ITEMS, self.count)
+            hook = self.spec.output_hook
+            if hook is not None:
+                # Streamed model responses: each chunk may carry the id, finish reason or usage
+                # (OpenAI-style streams send usage on the last chunk).
+                with handle_internal_errors("decorator.stream_hook"):
+                    for item in self.items:
+                        hook(span, item)
         # The span was made current step by step, never left attached: nothing to detach.
-        _finish(self.spec, span, None, self.output(), has_result=exc is None or self.count > 0)
+        _finish(
+            self.spec,
+            span,
+            None,
+            self.output(),
+            has_result=exc is None or self.count > 0,
+            run_hook=False,
+        )
 
 
 def _wrap_generator(func: Callable[P, Iterator[Any]], spec: _SpanSpec) -> Callable[P, Any]:

@@ -57,6 +57,7 @@ LLMOPS_GUARDRAIL_FINDINGS = "llmops.guardrail.findings"
 LLMOPS_TRUNCATED = "llmops.truncated"  # names of attributes that hit the size cap
 LLMOPS_GENERATOR_COMPLETED = "llmops.generator.completed"
 LLMOPS_GENERATOR_ITEMS = "llmops.generator.items"
+LLMOPS_TIME_TO_FIRST_ITEM_MS = "llmops.stream.time_to_first_item_ms"
 
 LEGACY_ATTRIBUTES: dict[str, str] = {
     "gen_ai.system": GEN_AI_PROVIDER_NAME,

@@ -42,6 +42,10 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     assert settings.exporter_names() == ["duckdb"]
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
     assert llmops.configure().exporter_names() == ["duckdb", "otlp"]
+    monkeypatch.setenv("LLMOPS_EXPORTERS", "otlp, console")
+    assert llmops.configure().exporter_names() == ["otlp", "console"]
+    monkeypatch.setenv("LLMOPS_EXPORTERS", '["none"]')
+    assert llmops.configure().exporter_names() == []
 
 
 def test_configure_twice_keeps_tracing_working() -> None:
@@ -64,6 +68,22 @@ def test_disabled_tracing_is_a_noop() -> None:
         return "ok"
 
     assert g() == "ok"
+    assert llmops.stats()["spans_started"] == 0
+
+
+def test_otel_environment_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    @llmops.trace(name="h")
+    def h() -> None:
+        pass
+
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    with capture_spans() as spans:
+        h()
+    assert spans.spans == []
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER")
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    llmops.configure()
+    h()
     assert llmops.stats()["spans_started"] == 0
 
 

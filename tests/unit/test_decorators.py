@@ -308,3 +308,20 @@ def test_decorating_a_non_callable_is_a_clear_error(bad: Any) -> None:
 def test_non_primitive_static_attribute_is_a_clear_error() -> None:
     with pytest.raises(llmops.ConfigError, match="attribute 'cfg'"):
         llmops.trace(attributes={"cfg": {"a": 1}})(lambda: None)
+
+
+def test_streamed_llm_response_records_usage_and_time_to_first_chunk(
+    llmops_spans: SpanRecorder,
+) -> None:
+    @llmops.llm(model="m", provider="p")
+    def stream(prompt: str):  # type: ignore[no-untyped-def]
+        yield {"id": "c1", "choices": [{"delta": {"content": "Hel"}, "finish_reason": None}]}
+        yield {"id": "c1", "choices": [{"delta": {"content": "lo"}, "finish_reason": "stop"}]}
+        yield {"id": "c1", "choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 2}}
+
+    assert len(list(stream("hi"))) == 3
+    attrs = llmops_spans.attributes("chat m")
+    assert attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 9
+    assert attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 2
+    assert attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert attrs[semconv.LLMOPS_TIME_TO_FIRST_ITEM_MS] >= 0
