@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-LLMOPS = shutil.which("llmops") or "llmops"
+# The console script installed beside the interpreter running the tests.
+LLMOPS = str(Path(sys.executable).with_name("llmops"))
 
 
 def _run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
