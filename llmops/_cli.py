@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
@@ -36,7 +36,7 @@ def _since(value: str | None) -> datetime | None:
         "h": timedelta(hours=amount),
         "d": timedelta(days=amount),
     }[unit]
-    return (datetime.now(timezone.utc) - delta).replace(tzinfo=None)
+    return (datetime.now(UTC) - delta).replace(tzinfo=None)
 
 
 def _query(sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

@@ -23,7 +23,6 @@ from llmops._internal import STATS, handle_internal_errors
 from llmops._settings import Settings, load_settings, resolve_redact_hook
 from llmops.tracing._exporters import CountingExporter, DuckDBSpanExporter, otlp_exporter
 from llmops.tracing._processors import (
-    ContextAttributesProcessor,
     CountingBatchProcessor,
     ExportPipeline,
     TailPolicy,
@@ -185,7 +184,6 @@ def configure(
                 )
             )
         pipeline = ExportPipeline(processors, redact=redact, tail=tail)
-        provider.add_span_processor(ContextAttributesProcessor())
         provider.add_span_processor(pipeline)
         ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline = resolved, provider, pipeline
         RUNTIME.capture = CaptureSettings(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from llmops._store import Store, TableSpec
+from llmops.tracing import semconv
 
 SPAN_COLUMNS: dict[str, str] = {
     "trace_id": "VARCHAR",
@@ -21,23 +22,47 @@ SPAN_COLUMNS: dict[str, str] = {
     "end_ns": "BIGINT",
     "status_code": "VARCHAR",
     "status_message": "VARCHAR",
-    "service_name": "VARCHAR",
-    "span_type": "VARCHAR",
-    "operation": "VARCHAR",
-    "provider": "VARCHAR",
-    "model": "VARCHAR",
-    "input_tokens": "BIGINT",
-    "output_tokens": "BIGINT",
-    "cost_usd": "DOUBLE",
-    "config_name": "VARCHAR",
-    "config_version": "VARCHAR",
-    "agent_name": "VARCHAR",
-    "session_id": "VARCHAR",
-    "user_id": "VARCHAR",
-    "error_type": "VARCHAR",
     "attributes": "JSON",
     "events": "JSON",
     "resource": "JSON",
+}
+
+
+TYPED_ATTRIBUTES = semconv.STORE_TYPED_ATTRIBUTES
+SPAN_COLUMNS["_typed"] = "JSON[]"
+
+
+def _text(key: str) -> str:
+    return f"(_typed[{TYPED_ATTRIBUTES.index(key) + 1}] ->> '$')"
+
+
+def _number(key: str, kind: str) -> str:
+    return f"TRY_CAST(_typed[{TYPED_ATTRIBUTES.index(key) + 1}] AS {kind})"
+
+
+def _span_type() -> str:
+    cases = " ".join(f"WHEN '{op}' THEN '{kind}'" for op, kind in semconv.SPAN_TYPES.items())
+    return f"CASE {_text(semconv.GEN_AI_OPERATION_NAME)} {cases} ELSE 'span' END"
+
+
+# Typed columns for the common questions, materialised in Parquet when batches are compacted
+# (and computed on the fly for batches not compacted yet).
+SPAN_DERIVED: dict[str, str] = {
+    "service_name": "json_extract_string(resource, '$.\"service.name\"')",
+    "span_type": _span_type(),
+    "operation": _text(semconv.GEN_AI_OPERATION_NAME),
+    "provider": _text(semconv.GEN_AI_PROVIDER_NAME),
+    "model": f"coalesce({_text(semconv.GEN_AI_RESPONSE_MODEL)}, "
+    f"{_text(semconv.GEN_AI_REQUEST_MODEL)})",
+    "input_tokens": _number(semconv.GEN_AI_USAGE_INPUT_TOKENS, "BIGINT"),
+    "output_tokens": _number(semconv.GEN_AI_USAGE_OUTPUT_TOKENS, "BIGINT"),
+    "cost_usd": _number(semconv.LLMOPS_COST_USD, "DOUBLE"),
+    "config_name": _text(semconv.LLMOPS_CONFIG_NAME),
+    "config_version": _text(semconv.LLMOPS_CONFIG_VERSION),
+    "agent_name": _text(semconv.GEN_AI_AGENT_NAME),
+    "session_id": f"coalesce({_text(semconv.SESSION_ID)}, {_text(semconv.GEN_AI_CONVERSATION_ID)})",
+    "user_id": _text(semconv.USER_ID),
+    "error_type": _text(semconv.ERROR_TYPE),
 }
 
 _SPANS_VIEW = """
@@ -86,6 +111,7 @@ GROUP BY config_name, config_version
 SPANS = TableSpec(
     name="spans",
     columns=SPAN_COLUMNS,
+    derived=SPAN_DERIVED,
     raw_view="span_rows",
     views={"spans": _SPANS_VIEW, "traces": _TRACES_VIEW, "usage_by_config": _USAGE_BY_CONFIG_VIEW},
 )

@@ -2,7 +2,7 @@
 
 Why files and not one ``.duckdb`` file: DuckDB lets one process write a database file, and the
 processes of an application (workers, eval shards, CLIs) all trace at once. So every writer
-appends each batch as its own JSONL file (written to a temporary name, then renamed: a reader
+appends each batch as its own JSON file (written to a temporary name, then renamed: a reader
 never sees half a batch, and a batch is durable once renamed, ``kill -9`` included), and any
 process may compact those files into Parquet segments under an exclusive ``flock``. Readers take
 the lock shared, so a compaction never deletes a file a query is reading. No writer ever takes a
@@ -10,7 +10,7 @@ lock, so no application sees a lock error.
 
 Layout of one table::
 
-    <root>/<table>/wal/<time>-<host>-<pid>-<seq>.jsonl   flushed batches, one file each
+    <root>/<table>/wal/<time>-<host>-<pid>-<seq>.json   flushed batches, one file each
     <root>/<table>/parquet/seg-<id>.parquet             compacted segments
     <root>/<table>/parquet/seg-<id>.consumed            compaction in progress: its sources
     <root>/<table>/.lock                                compaction (exclusive) vs reads (shared)
@@ -48,12 +48,35 @@ _SEGMENT_MERGE_MAX_BYTES = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class TableSpec:
-    """Columns of a stored table (name → DuckDB type) and the SQL views built over it."""
+    """A stored table: what writers append, what compaction adds, and the views over it.
+
+    Attributes:
+        columns: Columns writers append (name → DuckDB type), as JSON. Names that start with
+            ``_`` are inputs to ``derived`` only and are not kept in Parquet.
+        derived: Columns computed in SQL from those (name → expression), materialised in the
+            Parquet segments so that common queries read typed columns. Writers stay cheap:
+            parsing and casting run in DuckDB, not in the application's Python.
+        views: Views defined over the table (name → SQL).
+        raw_view: Name of the view of all rows; default ``name``.
+    """
 
     name: str
     columns: dict[str, str]
+    derived: dict[str, str] = field(default_factory=dict)
     views: dict[str, str] = field(default_factory=dict)
-    raw_view: str | None = None  # name of the view of stored rows; default: ``name``
+    raw_view: str | None = None
+
+    def _kept(self) -> list[str]:
+        return [name for name in self.columns if not name.startswith("_")]
+
+    def select_list(self) -> str:
+        """Kept plus derived columns, from a relation holding the appended ones."""
+        derived = [f"{expr} AS {name}" for name, expr in self.derived.items()]
+        return ", ".join([*self._kept(), *derived])
+
+    def all_columns(self) -> str:
+        """Kept plus derived columns, as stored in Parquet segments."""
+        return ", ".join([*self._kept(), *self.derived])
 
 
 @dataclass(frozen=True)
@@ -96,13 +119,14 @@ class Table:
         self._ensure_dirs()
         name = f"{time.time_ns():020d}-{_HOST}-{os.getpid()}-{next(_SEQUENCE):08d}"
         tmp = self.wal_dir / f".{name}.tmp"
-        data = b"".join([orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows])
+        # One JSON array per batch: one serialiser call, where a line per row costs ~8x more.
+        data = orjson.dumps(rows)
         with open(tmp, "wb") as handle:
             handle.write(data)
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())
-        final = self.wal_dir / f"{name}.jsonl"
+        final = self.wal_dir / f"{name}.json"
         os.replace(tmp, final)
         return final
 
@@ -110,7 +134,7 @@ class Table:
         """How many flushed batch files await compaction."""
         try:
             with os.scandir(self.wal_dir) as entries:
-                return sum(1 for e in entries if e.name.endswith(".jsonl"))
+                return sum(1 for e in entries if e.name.endswith(".json"))
         except FileNotFoundError:
             return 0
 
@@ -141,30 +165,29 @@ class Table:
             if marker.with_suffix(".parquet").exists():
                 consumed.update(orjson.loads(marker.read_bytes()))
         parquet = sorted(p for p in self.segment_dir.glob("*.parquet") if p.name not in consumed)
-        wal = sorted(p for p in self.wal_dir.glob("*.jsonl") if p.name not in consumed)
+        wal = sorted(p for p in self.wal_dir.glob("*.json") if p.name not in consumed)
         return Snapshot(parquet=parquet, wal=wal)
 
     # --- reading ------------------------------------------------------------------------------
     def source_sql(self, snapshot: Snapshot) -> str:
         """SQL for all rows of the table in ``snapshot`` (typed, even when empty)."""
+        spec = self.spec
         parts = []
         if snapshot.parquet:
-            parts.append(f"SELECT * FROM read_parquet({_sql_list(snapshot.parquet)})")
+            parquet = f"read_parquet({_sql_list(snapshot.parquet)}, union_by_name=true)"
+            parts.append(f"SELECT {spec.all_columns()} FROM {parquet}")
         if snapshot.wal:
-            parts.append(f"SELECT * FROM {self._read_json(snapshot.wal)}")
+            parts.append(f"SELECT {spec.select_list()} FROM {self._read_json(snapshot.wal)}")
         if not parts:
-            columns = ", ".join(
-                f"CAST(NULL AS {kind}) AS {name}" for name, kind in self.spec.columns.items()
-            )
-            return f"SELECT {columns} WHERE false"
-        columns = ", ".join(self.spec.columns)
-        return " UNION ALL BY NAME ".join(f"SELECT {columns} FROM ({p})" for p in parts)
+            empty = ", ".join(f"CAST(NULL AS {kind}) AS {n}" for n, kind in spec.columns.items())
+            return f"SELECT {spec.select_list()} FROM (SELECT {empty}) WHERE false"
+        return " UNION ALL BY NAME ".join(parts)
 
     def _read_json(self, files: Sequence[Path]) -> str:
         spec = ", ".join(f"'{name}': '{kind}'" for name, kind in self.spec.columns.items())
         return (
-            f"read_json({_sql_list(files)}, format='newline_delimited', columns={{{spec}}}, "
-            "maximum_object_size=268435456)"
+            f"read_json({_sql_list(files)}, format='array', columns={{{spec}}}, "
+            "maximum_object_size=1073741824)"
         )
 
     # --- compaction ---------------------------------------------------------------------------
@@ -184,9 +207,10 @@ class Table:
                 return False
             self._recover()
             done = False
-            wal = sorted(self.wal_dir.glob("*.jsonl"))
+            wal = sorted(self.wal_dir.glob("*.json"))
             if wal and (force or len(wal) >= threshold):
-                self._write_segment(wal, f"SELECT * FROM {self._read_json(wal)}")
+                select = f"SELECT {self.spec.select_list()} FROM {self._read_json(wal)}"
+                self._write_segment(wal, select)
                 done = True
             small = [
                 p
@@ -194,7 +218,8 @@ class Table:
                 if p.stat().st_size < _SEGMENT_MERGE_MAX_BYTES
             ]
             if len(small) >= _SEGMENT_MERGE_COUNT:
-                self._write_segment(small, f"SELECT * FROM read_parquet({_sql_list(small)})")
+                parquet = f"read_parquet({_sql_list(small)}, union_by_name=true)"
+                self._write_segment(small, f"SELECT {self.spec.all_columns()} FROM {parquet}")
                 done = True
             return done
 
@@ -221,9 +246,8 @@ class Table:
         marker = self.segment_dir / f"{segment_id}.consumed"
         con = connect()
         try:
-            columns = ", ".join(self.spec.columns)
             con.execute(
-                f"COPY (SELECT {columns} FROM ({select_sql})) TO '{tmp}' "
+                f"COPY ({select_sql}) TO '{tmp}' "
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
             )
         finally:

@@ -28,14 +28,12 @@ from llmops.tracing._state import CaptureSettings
 if TYPE_CHECKING:
     from llmops.tracing._exporters import CountingExporter, DuckDBSpanExporter, span_to_row
     from llmops.tracing._processors import (
-        ContextAttributesProcessor,
         ExportPipeline,
         TailPolicy,
         TailSampler,
     )
 
 _LAZY = {
-    "ContextAttributesProcessor": "llmops.tracing._processors",
     "CountingExporter": "llmops.tracing._exporters",
     "DuckDBSpanExporter": "llmops.tracing._exporters",
     "ExportPipeline": "llmops.tracing._processors",
@@ -46,7 +44,6 @@ _LAZY = {
 
 __all__ = [
     "CaptureSettings",
-    "ContextAttributesProcessor",
     "CountingExporter",
     "DuckDBSpanExporter",
     "ExportPipeline",

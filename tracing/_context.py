@@ -2,7 +2,7 @@
 
 Session, user and tags are kept in the OpenTelemetry context (not in W3C baggage, so they never
 leave the process in the headers of unrelated HTTP calls) and stamped on every span started
-inside the scope by :class:`llmops.tracing.ContextAttributesProcessor`. They cross threads with
+inside the scope by :class:`llmops.tracing.ExportPipeline`. They cross threads with
 :func:`wrap_executor` / :func:`bind_context`, and processes with :func:`inject` /
 :func:`continue_trace`.
 """

@@ -18,14 +18,15 @@ from typing import Any, TypeVar, overload
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as otel_trace
+from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind
 from typing_extensions import ParamSpec
 
 from llmops._errors import ConfigError
-from llmops._internal import STATS, handle_internal_errors
+from llmops._internal import STATS, handle_internal_errors, internal_error
 from llmops.tracing import semconv
-from llmops.tracing._capture import ArgumentBinder, argument_binder
-from llmops.tracing._spans import record_error, set_payload
+from llmops.tracing._capture import ArgumentBinder, argument_binder, to_json
+from llmops.tracing._spans import record_error
 from llmops.tracing._state import RUNTIME, get_tracer
 
 P = ParamSpec("P")
@@ -48,41 +49,72 @@ class _SpanSpec:
     output_hook: OutputHook | None = None
 
 
-def _start(spec: _SpanSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Span, object]:
+Payload = tuple[str, bool]  # JSON text, truncated
+
+
+def _start(
+    spec: _SpanSpec, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Span, object, Payload | None]:
+    """Start the span and make it current; serialise the arguments now (they may change later).
+
+    The input is set on the span together with the output in :func:`_finish`: one attribute
+    update instead of two on the hot path.
+    """
     tracer = RUNTIME.tracer or get_tracer()
     span = tracer.start_span(spec.name, kind=spec.kind, attributes=spec.attributes)
     token = otel_context.attach(otel_trace.set_span_in_context(span))
+    payload = None
     if span.is_recording():
         capture = spec.capture_input
         if capture is None:
             capture = RUNTIME.capture.inputs
         if capture:
-            set_payload(span, semconv.INPUT_VALUE, spec.binder(args, kwargs))
-    return span, token
+            payload = to_json(spec.binder(args, kwargs), RUNTIME.capture.max_attribute_bytes)
+    return span, token, payload
 
 
 def _finish(
     spec: _SpanSpec,
     span: Span,
     token: object | None,
+    payload: Payload | None,
     result: Any,
     has_result: bool,
     run_hook: bool = True,
 ) -> None:
-    with handle_internal_errors("decorator.finish"):
-        try:
-            if has_result and span.is_recording():
-                if run_hook and spec.output_hook is not None:
-                    spec.output_hook(span, result)
+    try:
+        if span.is_recording():
+            if has_result and run_hook and spec.output_hook is not None:
+                spec.output_hook(span, result)
+            output = None
+            if has_result:
                 capture = spec.capture_output
                 if capture is None:
                     capture = RUNTIME.capture.outputs
                 if capture:
-                    set_payload(span, semconv.OUTPUT_VALUE, result)
-        finally:
-            if token is not None:
-                otel_context.detach(token)  # type: ignore[arg-type]
-            span.end()
+                    output = to_json(result, RUNTIME.capture.max_attribute_bytes)
+            _set_payloads(span, payload, output)
+    except Exception:
+        internal_error("decorator.finish")
+    finally:
+        if token is not None:
+            otel_context.detach(token)  # type: ignore[arg-type]
+        span.end()
+
+
+def _set_payloads(span: Span, payload: Payload | None, output: Payload | None) -> None:
+    """Input and output in one attribute update (one lock, one validation pass in the SDK)."""
+    attributes: dict[str, Any] = {}
+    truncated = []
+    for key, value in ((semconv.INPUT_VALUE, payload), (semconv.OUTPUT_VALUE, output)):
+        if value is not None:
+            attributes[key] = value[0]
+            if value[1]:
+                truncated.append(key)
+    if truncated:
+        attributes[semconv.LLMOPS_TRUNCATED] = truncated
+    if attributes:
+        span.set_attributes(attributes)
 
 
 def _account(start_ns: int, call_ns: int) -> None:
@@ -94,23 +126,22 @@ def _wrap_sync(func: Callable[P, R], spec: _SpanSpec) -> Callable[P, R]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         t0 = perf_counter_ns()
-        started = None
-        with handle_internal_errors("decorator.start"):
-            started = _start(spec, args, kwargs)
-        if started is None:
+        try:
+            span, token, payload = _start(spec, args, kwargs)
+        except Exception:
+            internal_error("decorator.start")
             return func(*args, **kwargs)
-        span, token = started
         t1 = perf_counter_ns()
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
             t2 = perf_counter_ns()
             record_error(span, exc)
-            _finish(spec, span, token, None, has_result=False)
+            _finish(spec, span, token, payload, None, has_result=False)
             _account(t0, t2 - t1)
             raise
         t2 = perf_counter_ns()
-        _finish(spec, span, token, result, has_result=True)
+        _finish(spec, span, token, payload, result, has_result=True)
         _account(t0, t2 - t1)
         return result
 
@@ -121,23 +152,22 @@ def _wrap_async(func: Callable[P, Any], spec: _SpanSpec) -> Callable[P, Any]:
     @functools.wraps(func)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
         t0 = perf_counter_ns()
-        started = None
-        with handle_internal_errors("decorator.start"):
-            started = _start(spec, args, kwargs)
-        if started is None:
+        try:
+            span, token, payload = _start(spec, args, kwargs)
+        except Exception:
+            internal_error("decorator.start")
             return await func(*args, **kwargs)
-        span, token = started
         t1 = perf_counter_ns()
         try:
             result = await func(*args, **kwargs)
         except BaseException as exc:
             t2 = perf_counter_ns()
             record_error(span, exc)
-            _finish(spec, span, token, None, has_result=False)
+            _finish(spec, span, token, payload, None, has_result=False)
             _account(t0, t2 - t1)
             raise
         t2 = perf_counter_ns()
-        _finish(spec, span, token, result, has_result=True)
+        _finish(spec, span, token, payload, result, has_result=True)
         _account(t0, t2 - t1)
         return result
 
@@ -147,9 +177,10 @@ def _wrap_async(func: Callable[P, Any], spec: _SpanSpec) -> Callable[P, Any]:
 class _StreamRecorder:
     """Collects what a generator yields, bounded, and records it when the generator ends."""
 
-    def __init__(self, spec: _SpanSpec, span: Span) -> None:
+    def __init__(self, spec: _SpanSpec, span: Span, payload: Payload | None) -> None:
         self.spec = spec
         self.span = span
+        self.payload = payload
         self.items: list[Any] = []
         self.count = 0
         self.completed = False
@@ -188,24 +219,33 @@ class _StreamRecorder:
             self.spec,
             span,
             None,
+            self.payload,
             self.output(),
             has_result=exc is None or self.count > 0,
             run_hook=False,
         )
 
 
+def _start_stream(
+    spec: _SpanSpec, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[_StreamRecorder, Context] | None:
+    """Start a generator's span; it is made current only while the generator body runs."""
+    try:
+        span, token, payload = _start(spec, args, kwargs)
+        otel_context.detach(token)  # type: ignore[arg-type]
+        return _StreamRecorder(spec, span, payload), otel_trace.set_span_in_context(span)
+    except Exception:
+        internal_error("decorator.start")
+        return None
+
+
 def _wrap_generator(func: Callable[P, Iterator[Any]], spec: _SpanSpec) -> Callable[P, Any]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
-        started = None
-        with handle_internal_errors("decorator.start"):
-            started = _start(spec, args, kwargs)
+        started = _start_stream(spec, args, kwargs)
         if started is None:
             return (yield from func(*args, **kwargs))
-        span, token = started
-        span_context = otel_trace.set_span_in_context(span)
-        otel_context.detach(token)  # type: ignore[arg-type]
-        recorder = _StreamRecorder(spec, span)
+        recorder, span_context = started
         error: BaseException | None = None
         try:
             generator = _in_context(span_context, func, args, kwargs)
@@ -254,17 +294,12 @@ def _wrap_async_generator(
 ) -> Callable[P, Any]:
     @functools.wraps(func)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
-        started = None
-        with handle_internal_errors("decorator.start"):
-            started = _start(spec, args, kwargs)
+        started = _start_stream(spec, args, kwargs)
         if started is None:
             async for item in func(*args, **kwargs):
                 yield item
             return
-        span, token = started
-        span_context = otel_trace.set_span_in_context(span)
-        otel_context.detach(token)  # type: ignore[arg-type]
-        recorder = _StreamRecorder(spec, span)
+        recorder, span_context = started
         error: BaseException | None = None
         try:
             generator = _in_context(span_context, func, args, kwargs)
@@ -404,7 +439,7 @@ def trace(
             f,
             name=name or _qualname(f),
             kind=SpanKind.INTERNAL,
-            attributes={semconv.LLMOPS_SPAN_TYPE: "span", **(attributes or {})},
+            attributes=dict(attributes or {}),
             capture_input=capture_input,
             capture_output=capture_output,
         )
@@ -449,7 +484,6 @@ def agent(
             name=f"{semconv.OPERATION_INVOKE_AGENT} {agent_name}",
             kind=SpanKind.INTERNAL,
             attributes={
-                semconv.LLMOPS_SPAN_TYPE: "agent",
                 semconv.GEN_AI_OPERATION_NAME: semconv.OPERATION_INVOKE_AGENT,
                 semconv.GEN_AI_AGENT_NAME: agent_name,
                 semconv.GEN_AI_AGENT_VERSION: version,
@@ -498,7 +532,6 @@ def tool(
             name=f"{semconv.OPERATION_EXECUTE_TOOL} {tool_name}",
             kind=SpanKind.INTERNAL,
             attributes={
-                semconv.LLMOPS_SPAN_TYPE: "tool",
                 semconv.GEN_AI_OPERATION_NAME: semconv.OPERATION_EXECUTE_TOOL,
                 semconv.GEN_AI_TOOL_NAME: tool_name,
                 semconv.GEN_AI_TOOL_TYPE: "function",
@@ -554,7 +587,6 @@ def llm(
             name=f"{operation} {name or model or getattr(f, '__name__', 'llm')}",
             kind=SpanKind.CLIENT,
             attributes={
-                semconv.LLMOPS_SPAN_TYPE: "llm",
                 semconv.GEN_AI_OPERATION_NAME: operation,
                 semconv.GEN_AI_REQUEST_MODEL: model,
                 semconv.GEN_AI_PROVIDER_NAME: provider,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import format_span_id, format_trace_id
@@ -64,41 +65,42 @@ class CountingExporter(SpanExporter):
             return False
 
 
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+_RESOURCE_CACHE: dict[int, tuple[Any, orjson.Fragment]] = {}
 
 
-def _float_or_none(value: Any) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
+def _resource_json(resource: Any) -> orjson.Fragment:
+    """The resource as pre-serialised JSON: one resource is shared by every span of a process."""
+    cached = _RESOURCE_CACHE.get(id(resource))
+    if cached is not None and cached[0] is resource:
+        return cached[1]
+    fragment = orjson.Fragment(orjson.dumps(dict(resource.attributes) if resource else {}))
+    if len(_RESOURCE_CACHE) > 64:
+        _RESOURCE_CACHE.clear()
+    _RESOURCE_CACHE[id(resource)] = (resource, fragment)
+    return fragment
 
 
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _plain(attributes: Any) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in (attributes or {}).items()}
+def _attributes(attributes: Any) -> dict[str, Any]:
+    # The SDK's BoundedAttributes is read-only once a span ends; its plain dict serialises in C,
+    # where iterating the Mapping interface would run a Python loop per attribute.
+    raw = getattr(attributes, "_dict", None)
+    if type(raw) is not dict:
+        raw = dict(attributes or {})
+    return semconv.normalize_attributes(raw)
 
 
 def span_to_row(span: ReadableSpan) -> dict[str, Any]:
-    """One stored row: the span's fields, typed columns for common questions, and the rest as JSON.
+    """One stored row: the span's own fields, attributes and events as JSON.
 
-    Legacy GenAI attribute names are mapped to today's here, on ingest.
+    Legacy GenAI attribute names are mapped to today's here, on ingest; typed columns (model,
+    tokens, cost…) are extracted by DuckDB from the attributes when batches are compacted.
     """
-    attrs = semconv.normalize_attributes(_plain(span.attributes))
     context = span.context
     parent = span.parent
     status = span.status
-    resource = _plain(span.resource.attributes) if span.resource else {}
-    get = attrs.get
+    events = span.events
+    attributes = _attributes(span.attributes)
+    get = attributes.get
     return {
         "trace_id": format_trace_id(context.trace_id),
         "span_id": format_span_id(context.span_id),
@@ -109,33 +111,20 @@ def span_to_row(span: ReadableSpan) -> dict[str, Any]:
         "end_ns": span.end_time,
         "status_code": status.status_code.name,
         "status_message": status.description,
-        "service_name": _str_or_none(resource.get("service.name")),
-        "span_type": _str_or_none(get(semconv.LLMOPS_SPAN_TYPE)),
-        "operation": _str_or_none(get(semconv.GEN_AI_OPERATION_NAME)),
-        "provider": _str_or_none(get(semconv.GEN_AI_PROVIDER_NAME)),
-        "model": _str_or_none(
-            get(semconv.GEN_AI_RESPONSE_MODEL) or get(semconv.GEN_AI_REQUEST_MODEL)
-        ),
-        "input_tokens": _int_or_none(get(semconv.GEN_AI_USAGE_INPUT_TOKENS)),
-        "output_tokens": _int_or_none(get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS)),
-        "cost_usd": _float_or_none(get(semconv.LLMOPS_COST_USD)),
-        "config_name": _str_or_none(get(semconv.LLMOPS_CONFIG_NAME)),
-        "config_version": _str_or_none(get(semconv.LLMOPS_CONFIG_VERSION)),
-        "agent_name": _str_or_none(get(semconv.GEN_AI_AGENT_NAME)),
-        "session_id": _str_or_none(get(semconv.SESSION_ID) or get(semconv.GEN_AI_CONVERSATION_ID)),
-        "user_id": _str_or_none(get(semconv.USER_ID)),
-        "error_type": _str_or_none(get(semconv.ERROR_TYPE)),
-        "attributes": attrs,
+        "attributes": attributes,
         "events": [
-            {"name": e.name, "time_ns": e.timestamp, "attributes": _plain(e.attributes)}
-            for e in span.events
-        ],
-        "resource": resource,
+            {"name": e.name, "time_ns": e.timestamp, "attributes": _attributes(e.attributes)}
+            for e in events
+        ]
+        if events
+        else [],
+        "resource": _resource_json(span.resource),
+        "_typed": [get(key) for key in semconv.STORE_TYPED_ATTRIBUTES],
     }
 
 
 class DuckDBSpanExporter(SpanExporter):
-    """Writes spans into the embedded store (JSONL batches compacted to Parquet, read by DuckDB).
+    """Writes spans into the embedded store (JSON batch files compacted to Parquet, read by DuckDB).
 
     Safe with many processes at once: see :mod:`llmops._store` for the design.
 

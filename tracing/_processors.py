@@ -1,8 +1,11 @@
 """Span processors: the seams between the decorators and the exporters.
 
-provider ── ContextAttributesProcessor   stamps session/user/tags/config; counts starts
-         └─ ExportPipeline               counts ends → redaction hook → tail sampler
-               └─ CountingBatchProcessor × exporter   bounded queue, counted drops
+    provider ── ExportPipeline   on start: stamps session/user/tags/config scope, counts
+                                 on end: counts → redaction hook → tail sampler → fan-out
+                  └─ CountingBatchProcessor × exporter   bounded queue, counted drops
+
+One processor on the provider, not a chain of them: the SDK calls every processor for every
+span, and each layer costs on the hot path.
 """
 
 from __future__ import annotations
@@ -19,24 +22,11 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.trace import StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from llmops._internal import STATS, handle_internal_errors
+from llmops._internal import STATS, handle_internal_errors, internal_error
 from llmops.tracing import semconv
 from llmops.tracing._context import context_attributes
 
 RedactHook = Callable[[str, Any], Any]
-
-
-class ContextAttributesProcessor(SpanProcessor):
-    """Stamps the scope's attributes (session, user, tags, config) on every starting span."""
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        STATS.counters["spans_started"] += 1
-        attributes = context_attributes(parent_context)
-        if attributes:
-            span.set_attributes(attributes)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        pass
 
 
 class CountingBatchProcessor(BatchSpanProcessor):
@@ -193,7 +183,7 @@ class TailSampler:
 
 
 class ExportPipeline(SpanProcessor):
-    """Counts finished spans, applies the redaction hook and tail sampling, then fans out."""
+    """Stamps scope attributes on starting spans; redacts, tail-samples and fans out ended ones."""
 
     def __init__(
         self,
@@ -207,11 +197,14 @@ class ExportPipeline(SpanProcessor):
         self.tail = tail
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        pass
+        STATS.spans_started += 1
+        attributes = context_attributes(parent_context)
+        if attributes:
+            span.set_attributes(attributes)
 
     def on_end(self, span: ReadableSpan) -> None:
-        STATS.counters["spans_ended"] += 1
-        with handle_internal_errors("pipeline"):
+        STATS.spans_ended += 1
+        try:
             if self.redact is not None:
                 try:
                     span = redact_span(span, self.redact)
@@ -222,10 +215,15 @@ class ExportPipeline(SpanProcessor):
                         "redact", "llmops: redaction hook failed; span dropped", exc_info=True
                     )
                     return
-            batch = self.tail.offer(span) if self.tail is not None else [span]
-            for finished in batch:
+            if self.tail is None:
+                for processor in self.processors:
+                    processor.on_end(span)
+                return
+            for finished in self.tail.offer(span):
                 for processor in self.processors:
                     processor.on_end(finished)
+        except Exception:
+            internal_error("pipeline")
 
     def queue_depth(self) -> int:
         return sum(

@@ -37,10 +37,6 @@ def set_payload(span: Span, key: str, value: Any) -> None:
     """Record ``value`` as bounded JSON under ``key`` (``input.value`` or ``output.value``)."""
     text, truncated = to_json(value, RUNTIME.capture.max_attribute_bytes)
     span.set_attribute(key, text)
-    span.set_attribute(
-        semconv.INPUT_MIME_TYPE if key == semconv.INPUT_VALUE else semconv.OUTPUT_MIME_TYPE,
-        "application/json",
-    )
     if truncated:
         mark_truncated(span, key)
 
@@ -182,7 +178,6 @@ class span:
             otel_span = get_tracer().start_span(self._name, kind=self._kind)
             self._token = otel_context.attach(trace.set_span_in_context(otel_span))
         self._handle = LlmopsSpan(otel_span)
-        self._handle.set_attribute(semconv.LLMOPS_SPAN_TYPE, "span")
         self._handle.set_attributes(self._attributes)
         return self._handle
 

@@ -41,13 +41,10 @@ OPERATION_TEXT_COMPLETION = "text_completion"
 OPERATION_EMBEDDINGS = "embeddings"
 
 # --- captured payloads (OpenInference names, which Phoenix and Langfuse display) --------------
-INPUT_VALUE = "input.value"
-INPUT_MIME_TYPE = "input.mime_type"
-OUTPUT_VALUE = "output.value"
-OUTPUT_MIME_TYPE = "output.mime_type"
+INPUT_VALUE = "input.value"  # JSON text
+OUTPUT_VALUE = "output.value"  # JSON text
 
 # --- llmops.* ---------------------------------------------------------------------------------
-LLMOPS_SPAN_TYPE = "llmops.span.type"  # span | agent | tool | llm
 LLMOPS_TAGS = "llmops.tags"
 LLMOPS_CONFIG_NAME = "llmops.config.name"
 LLMOPS_CONFIG_VERSION = "llmops.config.version"
@@ -67,6 +64,36 @@ LEGACY_ATTRIBUTES: dict[str, str] = {
     "llm.token_count.completion": GEN_AI_USAGE_OUTPUT_TOKENS,
     "llm.model_name": GEN_AI_REQUEST_MODEL,
     "enduser.id": USER_ID,
+}
+
+
+# Attributes the store copies out of each span as they are; DuckDB types them on compaction.
+STORE_TYPED_ATTRIBUTES: tuple[str, ...] = (
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_PROVIDER_NAME,
+    GEN_AI_RESPONSE_MODEL,
+    GEN_AI_REQUEST_MODEL,
+    GEN_AI_USAGE_INPUT_TOKENS,
+    GEN_AI_USAGE_OUTPUT_TOKENS,
+    LLMOPS_COST_USD,
+    LLMOPS_CONFIG_NAME,
+    LLMOPS_CONFIG_VERSION,
+    GEN_AI_AGENT_NAME,
+    SESSION_ID,
+    GEN_AI_CONVERSATION_ID,
+    USER_ID,
+    ERROR_TYPE,
+)
+
+# Span types shown in the store and the CLI, from gen_ai.operation.name (default: "span").
+SPAN_TYPES: dict[str, str] = {
+    "invoke_agent": "agent",
+    "create_agent": "agent",
+    OPERATION_EXECUTE_TOOL: "tool",
+    OPERATION_CHAT: "llm",
+    OPERATION_TEXT_COMPLETION: "llm",
+    OPERATION_EMBEDDINGS: "llm",
+    "generate_content": "llm",
 }
 
 

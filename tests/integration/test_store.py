@@ -50,6 +50,29 @@ def test_spans_round_trip_through_the_store(home: Path) -> None:
     assert (home / "store" / "spans" / "wal").is_dir()
 
 
+def test_legacy_attribute_names_are_mapped_on_ingest() -> None:
+    with llmops.span("old-style") as span:
+        span.set_attribute("gen_ai.system", "openai")
+        span.set_attribute("gen_ai.usage.prompt_tokens", 12)
+        span.set_attribute("gen_ai.usage.completion_tokens", 4)
+    row = llmops.query("SELECT provider, input_tokens, output_tokens, attributes FROM spans")[0]
+    assert (row["provider"], row["input_tokens"], row["output_tokens"]) == ("openai", 12, 4)
+    assert "gen_ai.system" not in orjson.loads(row["attributes"])
+
+
+def test_typed_columns_survive_odd_attribute_types(home: Path) -> None:
+    with llmops.span("odd") as span:
+        span.set_attribute(semconv.GEN_AI_USAGE_INPUT_TOKENS, "not a number")
+        span.set_attribute(semconv.GEN_AI_REQUEST_MODEL, ["a", "list"])
+        span.set_attribute(semconv.LLMOPS_COST_USD, 3)
+    for _ in range(2):  # before and after compaction
+        row = llmops.query("SELECT input_tokens, model, cost_usd FROM spans")[0]
+        assert row["input_tokens"] is None
+        assert row["cost_usd"] == 3.0
+        assert row["model"] is None or "list" in row["model"]
+        open_store(home / "store").table("spans").compact(force=True, blocking=True)
+
+
 def test_views_answer_common_questions(home: Path) -> None:
     for _ in range(3):
         run("x")
@@ -87,7 +110,7 @@ def _store_with_segment(home: Path) -> tuple[Path, Path]:
         run(str(i))
         llmops.flush()
     table = open_store(home / "store").table("spans")
-    wal = sorted(table.wal_dir.glob("*.jsonl"))
+    wal = sorted(table.wal_dir.glob("*.json"))
     assert len(wal) == 3
     return table.wal_dir, table.segment_dir
 
@@ -95,7 +118,7 @@ def _store_with_segment(home: Path) -> tuple[Path, Path]:
 def test_crash_after_segment_rename_is_recovered(home: Path) -> None:
     """Simulate a compaction killed after the segment landed but before sources were deleted."""
     wal_dir, segment_dir = _store_with_segment(home)
-    sources = sorted(wal_dir.glob("*.jsonl"))
+    sources = sorted(wal_dir.glob("*.json"))
     import duckdb
 
     segment = segment_dir / "seg-00000000000000000001-deadbeef.parquet"
@@ -116,7 +139,7 @@ def test_crash_before_segment_rename_is_undone(home: Path) -> None:
     wal_dir, segment_dir = _store_with_segment(home)
     (segment_dir / ".seg-x.tmp").write_bytes(b"partial parquet")
     (segment_dir / "seg-x.consumed").write_bytes(
-        orjson.dumps([p.name for p in wal_dir.glob("*.jsonl")])
+        orjson.dumps([p.name for p in wal_dir.glob("*.json")])
     )
     assert llmops.query("SELECT count(*) AS n FROM spans") == [{"n": 6}]
     open_store(home / "store").table("spans").compact(force=True, blocking=True)

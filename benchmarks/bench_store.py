@@ -1,0 +1,184 @@
+"""Store throughput: spans per second through ``DuckDBSpanExporter``, compactions included.
+
+N realistic spans (GenAI usage, model, cost, config version, a 500-byte ``input.value``…) are
+built in memory first, untimed. Then ``DuckDBSpanExporter.export`` gets them in batches of 512,
+as the batch processor would hand them over, including the compactions the exporter triggers
+itself, and a final forced compaction leaves every row in Parquet. The baseline is the
+serialization floor: the same rows (already converted) through ``orjson.dumps`` to /dev/null.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import BenchResult, Row
+
+BATCH = 512
+MODELS = ("gpt-4o-mini", "claude-3-5-haiku", "gemma-3-270m", "llama-3.1-8b")
+_PROMPT = (
+    "You are a support assistant for ACME Cloud. Answer using only the retrieved documents and "
+    "cite them. If the answer is not in the documents, say so. Question from user {user}: how "
+    "do I rotate the API key of project {project} without downtime, and will the old key keep "
+    "working for the scheduled jobs that run every night at 02:00 UTC? Retrieved: doc-{doc} "
+    "'Rotating credentials', doc-{doc2} 'Scheduled jobs and service accounts'. Request {i}."
+)
+
+
+def make_spans(n: int) -> list[Any]:
+    """``n`` finished spans shaped like llmops' own: traces of one agent span and three LLM spans.
+
+    Every span carries ~17 attributes, among them a ~500-byte JSON ``input.value``.
+    """
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+    from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
+
+    resource = Resource.create({"service.name": "support-bot", "service.version": "1.4.2"})
+    scope = InstrumentationScope("llmops", "0.1.0")
+    ok, error = Status(StatusCode.OK), Status(StatusCode.ERROR, "RateLimitError: 429")
+    flags = TraceFlags(TraceFlags.SAMPLED)
+    t0 = time.time_ns()
+    spans: list[Any] = []
+    root: Any = None
+    for i in range(n):
+        trace_id = 0x5EED0000000000000000000000000000 + i // 4
+        context = SpanContext(trace_id, 0x1000000000000000 + i, is_remote=False, trace_flags=flags)
+        is_root = i % 4 == 0
+        if is_root:
+            root = context
+        input_tokens, output_tokens = 200 + (i * 37) % 1800, 20 + (i * 13) % 400
+        prompt = _PROMPT.format(user=i % 997, project=i % 89, doc=i % 113, doc2=i % 71, i=i)
+        attributes = {
+            "llmops.span.type": "agent" if is_root else "llm",
+            "gen_ai.operation.name": "invoke_agent" if is_root else "chat",
+            "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": MODELS[i % 4],
+            "gen_ai.response.model": MODELS[i % 4] + "-2024-07-18",
+            "gen_ai.response.id": f"chatcmpl-{i:012d}",
+            "gen_ai.response.finish_reasons": ("stop",),
+            "gen_ai.request.temperature": 0.2,
+            "gen_ai.usage.input_tokens": input_tokens,
+            "gen_ai.usage.output_tokens": output_tokens,
+            "llmops.cost.usd": input_tokens * 1.5e-7 + output_tokens * 6e-7,
+            "llmops.config.name": "support-bot",
+            "llmops.config.version": f"v{(i // 4) % 20}",
+            "session.id": f"session-{i // 40}",
+            "user.id": f"user-{i % 997}",
+            "input.value": '{"messages": [{"role": "user", "content": "' + prompt + '"}]}',
+            "input.mime_type": "application/json",
+        }
+        start = t0 + i * 1_000_000
+        spans.append(
+            ReadableSpan(
+                name="invoke_agent support-bot" if is_root else f"chat {MODELS[i % 4]}",
+                context=context,
+                parent=None if is_root else root,
+                resource=resource,
+                attributes=attributes,
+                kind=SpanKind.INTERNAL if is_root else SpanKind.CLIENT,
+                status=error if i % 97 == 0 else ok,
+                start_time=start,
+                end_time=start + 250_000_000 + (i * 7919) % 900_000_000,
+                instrumentation_scope=scope,
+            )
+        )
+    return spans
+
+
+def serialization_floor(spans: list[Any]) -> tuple[float, float]:
+    """Seconds to convert spans to rows, and to ``orjson.dumps`` those rows to /dev/null."""
+    import orjson
+
+    from llmops.tracing import span_to_row
+
+    convert_s = dump_s = 0.0
+    with open(os.devnull, "wb") as sink:
+        for start in range(0, len(spans), BATCH):
+            t0 = time.perf_counter()
+            rows = [span_to_row(s) for s in spans[start : start + BATCH]]
+            t1 = time.perf_counter()
+            sink.write(b"".join([orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in rows]))
+            dump_s += time.perf_counter() - t1
+            convert_s += t1 - t0
+    return convert_s, dump_s
+
+
+def export_all(spans: list[Any], store_dir: str) -> dict[str, float]:
+    """Export ``spans`` through ``DuckDBSpanExporter`` in batches, then force a compaction."""
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    from llmops._spanstore import open_store
+    from llmops.tracing import DuckDBSpanExporter
+
+    exporter = DuckDBSpanExporter(Path(store_dir))
+    t0 = time.perf_counter()
+    for start in range(0, len(spans), BATCH):
+        if exporter.export(spans[start : start + BATCH]) is not SpanExportResult.SUCCESS:
+            raise RuntimeError("DuckDBSpanExporter.export failed")
+    t1 = time.perf_counter()
+    open_store(exporter.store_dir).table("spans").compact(force=True, blocking=True)
+    t2 = time.perf_counter()
+    return {"export_s": t1 - t0, "final_compact_s": t2 - t1, "total_s": t2 - t0}
+
+
+def stored_rows(store_dir: str) -> tuple[int, int, int]:
+    """Rows in the store's Parquet segments, segment count, and batch files left uncompacted."""
+    from llmops._spanstore import open_store
+    from llmops._store import connect
+
+    table = open_store(Path(store_dir)).table("spans")
+    with table.snapshot() as snap:
+        con = connect()
+        files = [str(p) for p in snap.parquet]
+        count = con.execute("SELECT count(*) FROM read_parquet(?)", [files]).fetchone()
+        con.close()
+    return int(count[0]) if count else 0, len(snap.parquet), len(snap.wal)
+
+
+def run(quick: bool = False) -> BenchResult:
+    """Export N spans into a fresh store; compare with the orjson floor."""
+    n = 20_000 if quick else 200_000
+    result = BenchResult(
+        "store", f"DuckDBSpanExporter throughput, {n:,} spans in batches of {BATCH}"
+    )
+    t0 = time.perf_counter()
+    spans = make_spans(n)
+    build_s = time.perf_counter() - t0
+    convert_s, dump_s = serialization_floor(spans)
+    folder = tempfile.mkdtemp(prefix="bench-store-")
+    try:
+        timing = export_all(spans, os.path.join(folder, "store"))
+        rows, segments, leftover = stored_rows(os.path.join(folder, "store"))
+        store_bytes = sum(
+            f.stat().st_size for f in os.scandir(os.path.join(folder, "store", "spans", "parquet"))
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    rate = n / timing["total_s"]
+    floor = n / dump_s
+    result.rows = [
+        Row("export + compactions", rate, "spans/s", floor, "orjson to /dev/null", 50_000.0, ">="),
+        Row("export only (no final compaction)", n / timing["export_s"], "spans/s", floor,
+            "orjson to /dev/null"),
+        Row("span_to_row conversion alone", n / convert_s, "spans/s", floor, "orjson to /dev/null"),
+        Row("final forced compaction", timing["final_compact_s"], "s"),
+        Row("rows in Parquet after compaction", float(rows), "rows", float(n), "spans exported",
+            1.0, ">=", "ratio", note=f"{segments} segments, {leftover} batch files left"),
+    ]  # fmt: skip
+    result.details = {
+        "spans": n,
+        "batch": BATCH,
+        "build_s": build_s,
+        "convert_s": convert_s,
+        "orjson_dump_s": dump_s,
+        **timing,
+        "segments": segments,
+        "parquet_bytes": store_bytes,
+    }
+    return result
