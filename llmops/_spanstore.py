@@ -22,9 +22,11 @@ SPAN_COLUMNS: dict[str, str] = {
     "end_ns": "BIGINT",
     "status_code": "VARCHAR",
     "status_message": "VARCHAR",
-    "attributes": "JSON",
-    "events": "JSON",
-    "resource": "JSON",
+    # JSON text. Read as VARCHAR: DuckDB's JSON functions take it as it is, and reading skips a
+    # validation pass (~40% of compaction); every row was written by orjson, so it is valid.
+    "attributes": "VARCHAR",
+    "events": "VARCHAR",
+    "resource": "VARCHAR",
 }
 
 

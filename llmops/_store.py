@@ -42,8 +42,11 @@ if TYPE_CHECKING:
 _HOST = socket.gethostname().replace("-", "_")[:32] or "host"
 _SEQUENCE = itertools.count()
 _STALE_TMP_S = 3600.0
-_SEGMENT_MERGE_COUNT = 16
-_SEGMENT_MERGE_MAX_BYTES = 64 * 1024 * 1024
+# Size-tiered merging: segments of one size class (powers of 4 from 1 MiB) merge once there are
+# this many, so a row is rewritten about log4(store size) times, not on every compaction.
+_SEGMENT_MERGE_COUNT = 8
+_SEGMENT_TIER_BASE = 1024 * 1024
+_SEGMENT_MERGE_MAX_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,7 @@ class Table:
         spec = ", ".join(f"'{name}': '{kind}'" for name, kind in self.spec.columns.items())
         return (
             f"read_json({_sql_list(files)}, format='array', columns={{{spec}}}, "
-            "maximum_object_size=1073741824)"
+            "maximum_object_size=67108864)"
         )
 
     # --- compaction ---------------------------------------------------------------------------
@@ -212,14 +215,9 @@ class Table:
                 select = f"SELECT {self.spec.select_list()} FROM {self._read_json(wal)}"
                 self._write_segment(wal, select)
                 done = True
-            small = [
-                p
-                for p in sorted(self.segment_dir.glob("*.parquet"))
-                if p.stat().st_size < _SEGMENT_MERGE_MAX_BYTES
-            ]
-            if len(small) >= _SEGMENT_MERGE_COUNT:
-                parquet = f"read_parquet({_sql_list(small)}, union_by_name=true)"
-                self._write_segment(small, f"SELECT {self.spec.all_columns()} FROM {parquet}")
+            for tier in _tiers_to_merge(sorted(self.segment_dir.glob("*.parquet"))):
+                parquet = f"read_parquet({_sql_list(tier)}, union_by_name=true)"
+                self._write_segment(tier, f"SELECT {self.spec.all_columns()} FROM {parquet}")
                 done = True
             return done
 
@@ -248,7 +246,7 @@ class Table:
         try:
             con.execute(
                 f"COPY ({select_sql}) TO '{tmp}' "
-                "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+                "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)"
             )
         finally:
             con.close()
@@ -259,6 +257,16 @@ class Table:
         for source in sources:
             source.unlink(missing_ok=True)
         marker.unlink()
+
+
+def _tiers_to_merge(segments: list[Path]) -> list[list[Path]]:
+    tiers: dict[int, list[Path]] = {}
+    for path in segments:
+        size = path.stat().st_size
+        if size < _SEGMENT_MERGE_MAX_BYTES:
+            tier = max(0, (size // _SEGMENT_TIER_BASE).bit_length() + 1) // 2
+            tiers.setdefault(tier, []).append(path)
+    return [paths for paths in tiers.values() if len(paths) >= _SEGMENT_MERGE_COUNT]
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -97,9 +97,12 @@ SPAN_TYPES: dict[str, str] = {
 }
 
 
+_LEGACY_KEYS = frozenset(LEGACY_ATTRIBUTES)
+
+
 def normalize_attributes(attributes: dict[str, object]) -> dict[str, object]:
     """Return ``attributes`` with legacy names mapped to today's (today's names win)."""
-    if not any(key in LEGACY_ATTRIBUTES for key in attributes):
+    if _LEGACY_KEYS.isdisjoint(attributes):
         return attributes
     normalized = dict(attributes)
     for old, new in LEGACY_ATTRIBUTES.items():
