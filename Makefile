@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Reinstall when pyproject changes or a module is added/removed (strict editable installs link
 # the files that existed at install time).
-SOURCES := $(shell find llmops tracing eval guardrails serving -name '*.py' -o -name '*.md' 2>/dev/null | sort | cksum | cut -d' ' -f1)
+SOURCES := $(shell find llmops tracing eval guardrails serving -name '*.py' -o -name '*.md' -o -name '*.yaml' 2>/dev/null | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(SOURCES)
 
 .PHONY: setup demo test test-fast lint format typecheck bench clean
@@ -14,7 +14,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,registry]" --config-settings editable_mode=strict
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -39,7 +39,7 @@ typecheck: setup
 	$(BIN)/mypy build/__editable__.llmops-*/llmops
 
 bench: setup
-	$(BIN)/python -m pip install -q -e ".[dev,bench]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,registry,bench]" --config-settings editable_mode=strict
 	$(BIN)/python benchmarks/run.py
 
 clean:

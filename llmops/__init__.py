@@ -61,20 +61,30 @@ from llmops.tracing import (  # noqa: E402
     tags,
     tool,
     trace,
+    use_config,
     user,
     with_attributes,
     wrap_executor,
 )
 
 if TYPE_CHECKING:
+    from llmops._agentconfig import AgentConfig
+    from llmops._configdiff import ConfigDiff
     from llmops._configure import configure, flush, shutdown, stats
     from llmops._query import query
+    from llmops._registry import ConfigRegistry, ConfigTampered, ConfigVersion, configs
     from llmops._settings import Settings
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "AgentConfig": "llmops._agentconfig",
+    "ConfigDiff": "llmops._configdiff",
+    "ConfigRegistry": "llmops._registry",
+    "ConfigTampered": "llmops._registry",
+    "ConfigVersion": "llmops._registry",
     "Settings": "llmops._settings",
+    "configs": "llmops._registry",
     "configure": "llmops._configure",
     "flush": "llmops._configure",
     "query": "llmops._query",
@@ -83,8 +93,13 @@ _LAZY = {
 }
 
 __all__ = [
+    "AgentConfig",
     "BackendUnavailable",
+    "ConfigDiff",
     "ConfigError",
+    "ConfigRegistry",
+    "ConfigTampered",
+    "ConfigVersion",
     "EvalDatasetError",
     "GuardrailViolation",
     "LlmopsError",
@@ -93,6 +108,7 @@ __all__ = [
     "StoreError",
     "agent",
     "bind_context",
+    "configs",
     "configure",
     "continue_trace",
     "current_span",
@@ -108,6 +124,7 @@ __all__ = [
     "tags",
     "tool",
     "trace",
+    "use_config",
     "user",
     "with_attributes",
     "wrap_executor",

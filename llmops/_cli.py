@@ -10,6 +10,7 @@ import orjson
 import typer
 from rich.console import Console
 
+from llmops._cli_config import app as config_app
 from llmops._errors import LlmopsError
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 traces_app = typer.Typer(help="Browse traces in the embedded store.", no_args_is_help=True)
 store_app = typer.Typer(help="Maintain the embedded store.", no_args_is_help=True)
 app.add_typer(traces_app, name="traces")
+app.add_typer(config_app, name="config")
 app.add_typer(store_app, name="store")
 console = Console()
 _DURATION = re.compile(r"^(\d+)([smhd])$")
@@ -55,18 +57,31 @@ def quickstart() -> None:
     from llmops import _quickstart
     from llmops._configure import active_settings
 
-    session_id, results = _quickstart.run()
-    for question, reply in results:
-        console.print(f"[bold]Q:[/bold] {question}\n[bold]A:[/bold] {reply}\n")
+    try:
+        result = _quickstart.run()
+    except LlmopsError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    console.rule("agent config versions (MLflow)")
+    for version in result.registered:
+        aliases = ", ".join(version.aliases) or "-"
+        console.print(f"  {version.ref}  MLflow v{version.mlflow_version}  aliases: {aliases}")
+    console.print(str(result.diff), highlight=False, markup=False)
+    console.rule(f"answers under {result.config_ref}")
+    for question, reply in result.answers:
+        console.print(f"[bold]Q:[/bold] {question}\n[bold]A:[/bold] {reply}\n", highlight=False)
     traces = _query(
-        "SELECT trace_id FROM traces WHERE session_id = ? ORDER BY start_time", [session_id]
+        "SELECT trace_id FROM traces WHERE session_id = ? ORDER BY start_time", [result.session_id]
     )
+    console.rule("traces")
     for row in traces:
         show(row["trace_id"])
     store = active_settings().store_dir()
     console.print(
-        f"{len(traces)} traces of session [bold]{session_id}[/bold] stored in {store}\n"
-        'Next: [bold]llmops traces list[/bold], [bold]llmops sql "SELECT * FROM traces"[/bold]'
+        f"{len(traces)} traces of session [bold]{result.session_id}[/bold] stored in {store}\n"
+        "Next: [bold]llmops traces list[/bold], "
+        '[bold]llmops sql "SELECT * FROM usage_by_config"[/bold], '
+        "[bold]llmops config diff support-bot@production support-bot@candidate[/bold]"
     )
 
 
@@ -165,4 +180,8 @@ def compact() -> None:
 
 
 def main() -> None:
+    import logging
+
+    # MLflow logs its database migrations at INFO; the CLI's own output says what happened.
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
     app()

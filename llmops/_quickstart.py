@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 import llmops
+from llmops._agentconfig import AgentConfig, PromptTemplate
+from llmops._configdiff import ConfigDiff
+from llmops._registry import ConfigVersion
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
@@ -91,25 +94,65 @@ def compose_answer(question: str, passages: list[Passage]) -> Iterator[str]:
         yield f"{passage.text} [{passage.doc}] "
 
 
+def quickstart_config() -> AgentConfig:
+    """The bundled config of the quickstart agent."""
+    path = resources.files("llmops") / "_data" / "quickstart" / "support-bot.yaml"
+    with resources.as_file(path) as file:
+        return AgentConfig.from_file(file)
+
+
+def candidate_config(production: AgentConfig) -> AgentConfig:
+    """A second version: three passages instead of two, and an answer that lists its sources."""
+    prompts = dict(production.prompts)
+    prompts["answer"] = PromptTemplate(
+        template="{{passages}}\n\nSources: {{sources}}", variables=("passages", "sources")
+    )
+    metadata = {**production.metadata, "retrieval_k": 3}
+    return production.model_copy(update={"prompts": prompts, "metadata": metadata})
+
+
 @llmops.agent(name="support-bot", description="Answers product questions from the docs.")
-def answer(question: str) -> str:
+def answer(question: str, config: AgentConfig) -> str:
     steps = plan(question)
     try:
-        passages = search_docs(steps["query_terms"])  # type: ignore[arg-type]
+        passages = search_docs(steps["query_terms"], k=int(config.metadata.get("retrieval_k", 2)))  # type: ignore[arg-type]
     except NoRelevantDocuments:
         llmops.current_span().set_attribute("support_bot.fallback", True)
         return "I could not find that in the documentation; a human will follow up."
-    return "".join(compose_answer(question, passages)).strip()
+    text = "".join(compose_answer(question, passages)).strip()
+    values = {"passages": text, "sources": ", ".join(sorted({p.doc for p in passages}))}
+    template = config.prompts["answer"]
+    return template.render(**{k: v for k, v in values.items() if k in template.variables})
 
 
-def run(questions: tuple[str, ...] = QUESTIONS) -> tuple[str, list[tuple[str, str]]]:
-    """Answer each question in one new session.
+@dataclass(frozen=True)
+class QuickstartRun:
+    session_id: str
+    config_ref: str
+    answers: list[tuple[str, str]]
+    registered: list[ConfigVersion]
+    diff: ConfigDiff
 
-    Returns:
-        The session id and ``(question, answer)`` pairs.
-    """
+
+def register_versions() -> tuple[list[ConfigVersion], ConfigDiff]:
+    """Register the bundled config and a candidate; ``production`` goes to the first if unset."""
+    registry = llmops.configs()
+    production = quickstart_config()
+    candidate = candidate_config(production)
+    has_production = any("production" in v.aliases for v in registry.versions(production.name))
+    first = registry.register(production, aliases=() if has_production else ("production",))
+    second = registry.register(candidate, aliases=("candidate",))
+    return [first, second], registry.diff(production, candidate)
+
+
+def run(
+    questions: tuple[str, ...] = QUESTIONS, ref: str = "support-bot@production"
+) -> QuickstartRun:
+    """Register the config versions, then answer each question in one new session under ``ref``."""
+    registered, diff = register_versions()
+    config = llmops.configs().get(ref)
     session_id = f"quickstart-{uuid.uuid4().hex[:8]}"
-    with llmops.session(session_id), llmops.tags("quickstart"):
-        results = [(question, answer(question)) for question in questions]
+    with llmops.session(session_id), llmops.tags("quickstart"), llmops.use_config(config):
+        answers = [(question, answer(question, config)) for question in questions]
     llmops.flush()
-    return session_id, results
+    return QuickstartRun(session_id, config.ref, answers, registered, diff)

@@ -10,6 +10,8 @@ from rich.tree import Tree
 
 def _span_label(row: dict[str, Any]) -> str:
     parts = [f"[bold]{row['name']}[/bold]", f"[cyan]{row['duration_ms']:.2f} ms[/cyan]"]
+    if row.get("config_version") and row.get("span_type") == "agent":
+        parts.append(f"config={row.get('config_name')}@{row['config_version'][:12]}")
     if row.get("model"):
         parts.append(f"model={row['model']}")
     if row.get("input_tokens") is not None or row.get("output_tokens") is not None:

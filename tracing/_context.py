@@ -43,14 +43,11 @@ def context_attributes(ctx: otel_context.Context | None = None) -> Mapping[str, 
     return value if isinstance(value, dict) else {}
 
 
-@contextmanager
-def with_attributes(**attributes: Any) -> Iterator[None]:
-    """Stamp ``attributes`` on every span started inside the block (and on the current one).
-
-    Nested scopes merge; ``llmops.tags`` lists accumulate. Used by :func:`session`,
-    :func:`user`, :func:`tags`, and by agent-config scopes.
-    """
-    merged = dict(context_attributes())
+def scoped_context(
+    ctx: otel_context.Context, attributes: Mapping[str, Any]
+) -> otel_context.Context:
+    """``ctx`` with ``attributes`` merged into the scope stamped on spans started in it."""
+    merged = dict(context_attributes(ctx))
     for key, value in attributes.items():
         if value is None:
             continue
@@ -58,10 +55,60 @@ def with_attributes(**attributes: Any) -> Iterator[None]:
             previous = list(merged.get(key, ()))
             value = previous + [t for t in value if t not in previous]
         merged[key] = value
+    return otel_context.set_value(_ATTRIBUTES_KEY, merged, ctx)
+
+
+def stamp(span: Any, attributes: Mapping[str, Any]) -> None:
+    """Set the scope's attributes on ``span``; what the span set itself wins (tags merge)."""
+    own = getattr(span, "attributes", None) or {}
+    if own:
+        missing = {k: v for k, v in attributes.items() if k not in own}
+        tags = attributes.get(semconv.LLMOPS_TAGS)
+        if tags and semconv.LLMOPS_TAGS in own:
+            previous = list(own[semconv.LLMOPS_TAGS])
+            missing[semconv.LLMOPS_TAGS] = previous + [t for t in tags if t not in previous]
+        attributes = missing
+    if attributes:
+        span.set_attributes(attributes)
+
+
+def config_attributes(config: Any) -> dict[str, Any]:
+    """The attributes that tie spans to an agent config (anything with ``name``/``version``)."""
+    version = str(config.version)
+    return {
+        semconv.LLMOPS_CONFIG_NAME: str(config.name),
+        semconv.LLMOPS_CONFIG_VERSION: version,
+        semconv.GEN_AI_AGENT_NAME: str(config.name),
+        semconv.GEN_AI_AGENT_VERSION: version[:12],
+    }
+
+
+@contextmanager
+def use_config(config: Any) -> Iterator[Any]:
+    """Run the block under an agent config: every span started inside (threads and processes
+    through the context helpers included) carries its name and version.
+
+    Example:
+        >>> cfg = llmops.configs().get("support-bot@production")
+        >>> with llmops.use_config(cfg):
+        ...     answer("hi")
+    """
+    with with_attributes(**config_attributes(config)):
+        yield config
+
+
+@contextmanager
+def with_attributes(**attributes: Any) -> Iterator[None]:
+    """Stamp ``attributes`` on every span started inside the block (and on the current one).
+
+    Nested scopes merge; ``llmops.tags`` lists accumulate. Used by :func:`session`,
+    :func:`user`, :func:`tags`, and by agent-config scopes.
+    """
+    ctx = scoped_context(otel_context.get_current(), attributes)
     current = trace.get_current_span()
     if current.is_recording():
-        current.set_attributes(merged)
-    token = otel_context.attach(otel_context.set_value(_ATTRIBUTES_KEY, merged))
+        stamp(current, context_attributes(ctx))
+    token = otel_context.attach(ctx)
     try:
         yield
     finally:

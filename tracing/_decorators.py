@@ -26,6 +26,7 @@ from llmops._errors import ConfigError
 from llmops._internal import STATS, handle_internal_errors, internal_error
 from llmops.tracing import semconv
 from llmops.tracing._capture import ArgumentBinder, argument_binder, to_json
+from llmops.tracing._context import config_attributes, scoped_context
 from llmops.tracing._spans import record_error
 from llmops.tracing._state import RUNTIME, get_tracer
 
@@ -47,6 +48,12 @@ class _SpanSpec:
     capture_output: bool | None
     binder: ArgumentBinder
     output_hook: OutputHook | None = None
+    scope: Mapping[str, Any] | None = None  # stamped on every span started inside the call
+
+
+def _span_context(spec: _SpanSpec, span: Span) -> Context:
+    ctx = otel_trace.set_span_in_context(span)
+    return ctx if spec.scope is None else scoped_context(ctx, spec.scope)
 
 
 Payload = tuple[str, bool]  # JSON text, truncated
@@ -62,7 +69,7 @@ def _start(
     """
     tracer = RUNTIME.tracer or get_tracer()
     span = tracer.start_span(spec.name, kind=spec.kind, attributes=spec.attributes)
-    token = otel_context.attach(otel_trace.set_span_in_context(span))
+    token = otel_context.attach(_span_context(spec, span))
     payload = None
     if span.is_recording():
         capture = spec.capture_input
@@ -233,7 +240,7 @@ def _start_stream(
     try:
         span, token, payload = _start(spec, args, kwargs)
         otel_context.detach(token)  # type: ignore[arg-type]
-        return _StreamRecorder(spec, span, payload), otel_trace.set_span_in_context(span)
+        return _StreamRecorder(spec, span, payload), _span_context(spec, span)
     except Exception:
         internal_error("decorator.start")
         return None
@@ -375,6 +382,7 @@ def _spec(
     capture_input: bool | None,
     capture_output: bool | None,
     output_hook: OutputHook | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> _SpanSpec:
     clean = {k: v for k, v in attributes.items() if v is not None}
     for key, value in clean.items():
@@ -394,6 +402,7 @@ def _spec(
         capture_output=capture_output,
         binder=argument_binder(func),
         output_hook=output_hook,
+        scope=scope,
     )
 
 
@@ -455,6 +464,7 @@ def agent(
     name: str | None = None,
     version: str | None = None,
     description: str | None = None,
+    config: Any = None,
     capture_input: bool | None = None,
     capture_output: bool | None = None,
     attributes: Mapping[str, Any] | None = None,
@@ -466,32 +476,42 @@ def agent(
     name: str | None = None,
     version: str | None = None,
     description: str | None = None,
+    config: Any = None,
     capture_input: bool | None = None,
     capture_output: bool | None = None,
     attributes: Mapping[str, Any] | None = None,
 ) -> Any:
     """Trace an agent's entry point as an ``invoke_agent`` span (``gen_ai.agent.*``).
 
+    Args:
+        config: An ``llmops.AgentConfig``: its name and version go on this span and on every
+            span started inside the call (as ``llmops.use_config`` does), and name the agent.
+
     Example:
         >>> @llmops.agent(name="support-bot")
         ... def answer(question: str) -> str: ...
     """
+    scope = config_attributes(config) if config is not None else None
 
     def build(f: Callable[..., Any]) -> _SpanSpec:
-        agent_name = name or getattr(f, "__name__", "agent")
+        agent_name = name or (config.name if config is not None else None)
+        agent_name = agent_name or getattr(f, "__name__", "agent")
+        agent_version = version or (scope or {}).get(semconv.GEN_AI_AGENT_VERSION)
         return _spec(
             f,
             name=f"{semconv.OPERATION_INVOKE_AGENT} {agent_name}",
             kind=SpanKind.INTERNAL,
             attributes={
                 semconv.GEN_AI_OPERATION_NAME: semconv.OPERATION_INVOKE_AGENT,
+                **(scope or {}),
                 semconv.GEN_AI_AGENT_NAME: agent_name,
-                semconv.GEN_AI_AGENT_VERSION: version,
+                semconv.GEN_AI_AGENT_VERSION: agent_version,
                 semconv.GEN_AI_AGENT_DESCRIPTION: description or _docstring(f),
                 **(attributes or {}),
             },
             capture_input=capture_input,
             capture_output=capture_output,
+            scope=scope,
         )
 
     return _make_decorator(func, build)

@@ -24,7 +24,7 @@ from opentelemetry.util.types import AttributeValue
 
 from llmops._internal import STATS, handle_internal_errors, internal_error
 from llmops.tracing import semconv
-from llmops.tracing._context import context_attributes
+from llmops.tracing._context import context_attributes, stamp
 
 RedactHook = Callable[[str, Any], Any]
 
@@ -200,7 +200,7 @@ class ExportPipeline(SpanProcessor):
         STATS.spans_started += 1
         attributes = context_attributes(parent_context)
         if attributes:
-            span.set_attributes(attributes)
+            stamp(span, attributes)
 
     def on_end(self, span: ReadableSpan) -> None:
         STATS.spans_ended += 1

@@ -34,6 +34,9 @@ def test_quickstart_traces_a_multi_step_agent(quickstart_home: tuple[Path, str])
     home, out = quickstart_home
     assert "A: A reset link is sent" in out or "reset" in out
     assert out.count("invoke_agent support-bot") == 4
+    assert "aliases: production" in out
+    assert "aliases: candidate" in out
+    assert "metadata.retrieval_k: 2 → 3" in out
     assert out.count("execute_tool search_docs") == 4
     assert "NoRelevantDocuments" in out  # the unanswerable question's failed tool call
     assert (home / "store" / "spans").is_dir()
@@ -72,3 +75,43 @@ def test_store_compact(quickstart_home: tuple[Path, str]) -> None:
     _run(home, "store", "compact")
     assert _run(home, "sql", "SELECT count(*) AS n FROM spans", "--json").stdout == before
     assert list((home / "store" / "spans" / "parquet").glob("*.parquet"))
+
+
+def test_traces_carry_the_config_version(quickstart_home: tuple[Path, str]) -> None:
+    home, _ = quickstart_home
+    production = _run(home, "config", "show", "support-bot@production", "--json").stdout
+    version = production.splitlines()[0].split("@")[1]
+    usage = _run(home, "sql", "SELECT config_version, spans FROM usage_by_config", "--json")
+    assert f'"config_version":"{version}"' in usage.stdout
+
+
+def test_config_commands(quickstart_home: tuple[Path, str], tmp_path: Path) -> None:
+    home, _ = quickstart_home
+    listed = _run(home, "config", "list", "support-bot").stdout
+    assert "production" in listed
+    assert "candidate" in listed
+    diff = _run(home, "config", "diff", "support-bot@production", "support-bot@candidate").stdout
+    assert "metadata.retrieval_k: 2 → 3" in diff
+    assert "+Sources: {{sources}}" in diff
+    promoted = _run(home, "config", "promote", "support-bot@candidate", "--to", "staging").stdout
+    assert "staging: nobody →" in promoted
+    # A new file registers once; the same content again returns the same version.
+    shown = _run(home, "config", "show", "support-bot@production").stdout
+    path = tmp_path / "bot.yaml"
+    path.write_text(shown.split("\n", 1)[1].replace("retrieval_k: 2", "retrieval_k: 5"))
+    first = _run(home, "config", "register", str(path), "--alias", "experiment").stdout
+    second = _run(home, "config", "register", str(path)).stdout
+    assert "MLflow version 3" in first
+    assert "MLflow version 3" in second
+
+
+def test_config_bad_input_exit_code_2(quickstart_home: tuple[Path, str], tmp_path: Path) -> None:
+    home, _ = quickstart_home
+    missing_alias = _run(home, "config", "show", "support-bot@nope", check=False)
+    assert missing_alias.returncode == 2
+    assert "no alias 'nope'" in missing_alias.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nmodel:\n  id: m\nsampling:\n  temperature: hot\n")
+    result = _run(home, "config", "register", str(bad), check=False)
+    assert result.returncode == 2
+    assert "bad.yaml:5: sampling.temperature" in result.stdout.replace("\n", "")
