@@ -14,7 +14,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev,registry]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,registry,serving]" --config-settings editable_mode=strict
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -39,7 +39,7 @@ typecheck: setup
 	$(BIN)/mypy build/__editable__.llmops-*/llmops
 
 bench: setup
-	$(BIN)/python -m pip install -q -e ".[dev,registry,bench]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,bench]" --config-settings editable_mode=strict
 	$(BIN)/python benchmarks/run.py
 
 clean:

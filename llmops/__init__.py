@@ -42,9 +42,11 @@ _source_checkout_subpackages()
 from llmops._errors import (  # noqa: E402
     BackendUnavailable,
     ConfigError,
+    ContextLengthExceeded,
     EvalDatasetError,
     GuardrailViolation,
     LlmopsError,
+    ModelCallError,
     StoreError,
 )
 from llmops.tracing import (  # noqa: E402
@@ -100,10 +102,12 @@ __all__ = [
     "ConfigRegistry",
     "ConfigTampered",
     "ConfigVersion",
+    "ContextLengthExceeded",
     "EvalDatasetError",
     "GuardrailViolation",
     "LlmopsError",
     "LlmopsSpan",
+    "ModelCallError",
     "Settings",
     "StoreError",
     "agent",

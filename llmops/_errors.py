@@ -6,6 +6,8 @@ Every error llmops raises on purpose derives from :class:`LlmopsError`::
     ├── ConfigError            a setting, config file or decorator use that a developer must fix
     ├── StoreError             the embedded store cannot answer a query (bad SQL, unreadable files)
     ├── BackendUnavailable     a model server, tracking server or exporter endpoint is down
+    ├── ModelCallError         the model server answered with an error (unknown model, bad request)
+    │   └── ContextLengthExceeded   the prompt does not fit the model's context window
     ├── GuardrailViolation     a guardrail policy blocked a call; carries the findings
     └── EvalDatasetError       an eval suite or dataset is malformed
 
@@ -32,6 +34,14 @@ class StoreError(LlmopsError):
 
 class BackendUnavailable(LlmopsError):
     """A server llmops depends on (model server, tracking server, exporter) is unreachable."""
+
+
+class ModelCallError(LlmopsError):
+    """A model server answered a call with an error that retrying will not fix."""
+
+
+class ContextLengthExceeded(ModelCallError):
+    """The prompt (plus the requested output) does not fit the model's context window."""
 
 
 class GuardrailViolation(LlmopsError):
