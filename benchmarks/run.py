@@ -28,6 +28,7 @@ from typing import Any
 
 import bench_decorator
 import bench_import
+import bench_injection
 import bench_query
 import bench_store
 from _common import BENCH_DIR, REPO_ROOT, BenchResult, format_table
@@ -38,6 +39,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "decorator": bench_decorator,
     "store": bench_store,
     "query": bench_query,
+    "injection": bench_injection,
 }
 _PACKAGES = ("llmops", "opentelemetry-sdk", "duckdb", "orjson", "langfuse", "mlflow")
 

@@ -14,11 +14,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import llmops
+from llmops import serving
 from llmops._agentconfig import AgentConfig, PromptTemplate
 from llmops._configdiff import ConfigDiff
+from llmops._configure import active_settings
 from llmops._registry import ConfigVersion
+from llmops.serving._local import LocalServer
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
@@ -105,14 +109,15 @@ def candidate_config(production: AgentConfig) -> AgentConfig:
     """A second version: three passages instead of two, and an answer that lists its sources."""
     prompts = dict(production.prompts)
     prompts["answer"] = PromptTemplate(
-        template="{{passages}}\n\nSources: {{sources}}", variables=("passages", "sources")
+        template="{{model_answer}}\n  From the docs: {{passages}}\n  Sources: {{sources}}",
+        variables=("model_answer", "passages", "sources"),
     )
     metadata = {**production.metadata, "retrieval_k": 3}
     return production.model_copy(update={"prompts": prompts, "metadata": metadata})
 
 
 @llmops.agent(name="support-bot", description="Answers product questions from the docs.")
-def answer(question: str, config: AgentConfig) -> str:
+def answer(question: str, config: AgentConfig, api_base: str) -> str:
     steps = plan(question)
     try:
         passages = search_docs(steps["query_terms"], k=int(config.metadata.get("retrieval_k", 2)))  # type: ignore[arg-type]
@@ -120,7 +125,12 @@ def answer(question: str, config: AgentConfig) -> str:
         llmops.current_span().set_attribute("support_bot.fallback", True)
         return "I could not find that in the documentation; a human will follow up."
     text = "".join(compose_answer(question, passages)).strip()
-    values = {"passages": text, "sources": ", ".join(sorted({p.doc for p in passages}))}
+    reply = serving.chat(config, variables={"docs": text, "question": question}, api_base=api_base)
+    values = {
+        "model_answer": " ".join(reply.text.split()) or "(no answer)",
+        "passages": text,
+        "sources": ", ".join(sorted({p.doc for p in passages})),
+    }
     template = config.prompts["answer"]
     return template.render(**{k: v for k, v in values.items() if k in template.variables})
 
@@ -152,7 +162,14 @@ def run(
     registered, diff = register_versions()
     config = llmops.configs().get(ref)
     session_id = f"quickstart-{uuid.uuid4().hex[:8]}"
-    with llmops.session(session_id), llmops.tags("quickstart"), llmops.use_config(config):
-        answers = [(question, answer(question, config)) for question in questions]
+    log_dir = Path(active_settings().home) / "serving"
+    alias = config.model.served_name or config.model.id
+    with (
+        LocalServer(alias=alias, log_dir=log_dir) as server,
+        llmops.session(session_id),
+        llmops.tags("quickstart"),
+        llmops.use_config(config),
+    ):
+        answers = [(q, answer(q, config, server.api_base)) for q in questions]
     llmops.flush()
     return QuickstartRun(session_id, config.ref, answers, registered, diff)

@@ -105,6 +105,9 @@ class ConfigRegistry:
             # Fail in seconds, not minutes, when a tracking server is down.
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+            os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+            # MLflow may import litellm, which otherwise fetches its price map from the network.
+            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
             try:
                 from mlflow import MlflowClient
             except ImportError:  # pragma: no cover - depends on the install

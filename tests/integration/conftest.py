@@ -37,10 +37,12 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         cwd=folder,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "MLFLOW_TRACKING_URI": ""},
+        # MLflow's server imports litellm when it is installed; without the bundled price map
+        # litellm tries the network at import and deadlocks the server's start-up offline.
+        env={**os.environ, "MLFLOW_TRACKING_URI": "", "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while True:
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
