@@ -36,9 +36,19 @@ class StubHandler(BaseHTTPRequestHandler):
         if mode == "error500":
             return self._json(500, {"error": {"message": "boom", "type": "server_error"}})
         if mode == "unknown_model":
-            return self._json(404, {"error": {"message": "model not found", "code": "model_not_found"}})
+            return self._json(
+                404, {"error": {"message": "model not found", "code": "model_not_found"}}
+            )
         if mode == "too_long":
-            return self._json(400, {"error": {"message": "This model's maximum context length is 2048 tokens", "code": "context_length_exceeded"}})
+            return self._json(
+                400,
+                {
+                    "error": {
+                        "message": "This model's maximum context length is 2048 tokens",
+                        "code": "context_length_exceeded",
+                    }
+                },
+            )
         if body.get("stream"):
             return self._stream(mode == "die_mid_stream")
         self._json(200, {
@@ -64,9 +74,9 @@ class StubHandler(BaseHTTPRequestHandler):
                      "finish_reason": "stop" if i == len(pieces) - 1 else None}]}  # fmt: skip
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
+        totals = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}
         usage = {"id": "chatcmpl-stub", "object": "chat.completion.chunk", "created": 0,
-                 "model": "stub", "choices": [],
-                 "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}}  # fmt: skip
+                 "model": "stub", "choices": [], "usage": totals}  # fmt: skip
         self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
 
 
