@@ -27,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 import bench_decorator
+import bench_gateway
 import bench_import
 import bench_injection
 import bench_query
@@ -40,6 +41,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "store": bench_store,
     "query": bench_query,
     "injection": bench_injection,
+    "gateway": bench_gateway,
 }
 _PACKAGES = ("llmops", "opentelemetry-sdk", "duckdb", "orjson", "langfuse", "mlflow")
 
