@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from llmops.guardrails._guard import GuardResult, guard
     from llmops.guardrails._injection import InjectionResult, detect_injection
     from llmops.guardrails._injection_canary import (
         CanaryCheck,
@@ -17,9 +18,14 @@ if TYPE_CHECKING:
         leaked_canary,
         make_canary,
     )
+    from llmops.guardrails._policy import CheckPolicy, GuardrailPolicy
 
 _LAZY = {
     "CanaryCheck": "llmops.guardrails._injection_canary",
+    "CheckPolicy": "llmops.guardrails._policy",
+    "GuardResult": "llmops.guardrails._guard",
+    "GuardrailPolicy": "llmops.guardrails._policy",
+    "guard": "llmops.guardrails._guard",
     "InjectionResult": "llmops.guardrails._injection",
     "check_canary": "llmops.guardrails._injection_canary",
     "detect_injection": "llmops.guardrails._injection",
@@ -29,9 +35,13 @@ _LAZY = {
 
 __all__ = [
     "CanaryCheck",
+    "CheckPolicy",
+    "GuardResult",
+    "GuardrailPolicy",
     "InjectionResult",
     "check_canary",
     "detect_injection",
+    "guard",
     "leaked_canary",
     "make_canary",
 ]

@@ -137,6 +137,14 @@ class AgentConfig(_Frozen):
     pricing: Pricing = Field(default_factory=Pricing)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("guardrails")
+    @classmethod
+    def _valid_policy(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from llmops.guardrails._policy import GuardrailPolicy
+
+        GuardrailPolicy.model_validate(value)  # errors name the field, e.g. guardrails.input
+        return value
+
     @field_validator("guardrails", "metadata")
     @classmethod
     def _json_only(cls, value: dict[str, Any]) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def build_messages(
 ) -> list[dict[str, Any]]:
     """Explicit messages, or the config's ``system`` prompt plus its rendered ``user`` prompt."""
     if messages is not None:
-        return messages
+        return [dict(m) for m in messages]  # guardrails may redact: never the caller's list
     if "user" not in config.prompts:
         raise ConfigError(f"{config.ref}: pass messages, or give the config a 'user' prompt")
     values = variables or {}
@@ -107,14 +107,30 @@ def _start_attributes(
     }
 
 
+def _guard_messages(config: AgentConfig, built: list[dict[str, Any]]) -> None:
+    """Screen what users and tools said (not the config's own system prompt), in place."""
+    from llmops.guardrails import guard
+
+    screened = [m for m in built if m.get("role") != "system"]
+    contents = guard([m.get("content") for m in screened], direction="input", config=config).value
+    for message, content in zip(screened, contents, strict=True):
+        message["content"] = content
+
+
 @contextmanager
 def _call_span(
     config: AgentConfig, target: _litellm.Target, params: dict[str, Any], built: list[Any]
 ) -> Iterator[LlmopsSpan]:
-    """The call's CLIENT span, under the config's scope, with the messages as its input."""
+    """The call's CLIENT span, under the config's scope, with the messages as its input.
+
+    The config's guardrail policy screens the messages first (``input``); a ``redact`` action
+    changes ``built`` in place, a ``block`` raises ``GuardrailViolation`` before any call.
+    """
     name = f"chat {config.model.served_name or config.model.id}"
     attributes = _start_attributes(config, target, params)
     with use_config(config), span(name, kind=SpanKind.CLIENT, **attributes) as handle:
+        if config.guardrails:
+            _guard_messages(config, built)
         handle.set_input(built)
         yield handle
 
@@ -132,6 +148,11 @@ def _finish(
     started: float,
 ) -> ChatResult:
     result.latency_ms = (time.perf_counter() - started) * 1000
+    if config.guardrails:
+        # Streams were already shown to the caller: there a block or redact comes afterwards.
+        from llmops.guardrails import guard
+
+        result.text = guard(result.text, direction="output", config=config).value
     if not result.input_tokens and not result.output_tokens:
         result.input_tokens = _litellm.count_tokens(target.model, messages=messages)
         result.output_tokens = _litellm.count_tokens(target.model, text=result.text)

@@ -59,7 +59,11 @@ KSERVE_SUBSET = {
             "type": "object",
             "required": ["name"],
             "properties": {
-                "name": {"type": "string", "pattern": "^[a-z]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
+                "name": {
+                    "type": "string",
+                    "pattern": "^[a-z]([-a-z0-9]*[a-z0-9])?$",
+                    "maxLength": 63,
+                }
             },
         },
         "spec": {
@@ -99,9 +103,10 @@ def test_kserve_manifest_matches_the_crd_schema() -> None:
     container = manifest["spec"]["predictor"]["containers"][0]
     assert container["resources"]["limits"]["nvidia.com/gpu"] == "2"
     assert "--served-model-name" in container["args"]
-    assert manifest["metadata"]["annotations"]["llmops.config.version"] == vllm_config(
-        tensor_parallel_size=2
-    ).version
+    assert (
+        manifest["metadata"]["annotations"]["llmops.config.version"]
+        == vllm_config(tensor_parallel_size=2).version
+    )
 
 
 def test_router_is_sticky_and_changes_share_at_run_time(llmops_spans: SpanRecorder) -> None:
