@@ -29,6 +29,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _ATTRIBUTES_KEY = otel_context.create_key("llmops-context-attributes")
+_POLICY_KEY = otel_context.create_key("llmops-guardrail-config")
 _CARRIER_KEY = "llmops-attributes"
 _ENV_KEYS = {
     "traceparent": "TRACEPARENT",
@@ -93,8 +94,37 @@ def use_config(config: Any) -> Iterator[Any]:
         >>> with llmops.use_config(cfg):
         ...     answer("hi")
     """
-    with with_attributes(**config_attributes(config)):
-        yield config
+    policy_token = None
+    if getattr(config, "guardrails", None):
+        policy_token = otel_context.attach(otel_context.set_value(_POLICY_KEY, config))
+    try:
+        with with_attributes(**config_attributes(config)):
+            yield config
+    finally:
+        if policy_token is not None:
+            otel_context.detach(policy_token)
+
+
+def with_policy(ctx: otel_context.Context, config: Any) -> otel_context.Context:
+    """``ctx`` where ``config``'s guardrail policy applies to traced tools and model calls."""
+    if not getattr(config, "guardrails", None):
+        return ctx
+    return otel_context.set_value(_POLICY_KEY, config, ctx)
+
+
+def policy_in_scope() -> bool:
+    """Whether an agent config with a guardrail policy is in scope (one context lookup)."""
+    return otel_context.get_value(_POLICY_KEY) is not None
+
+
+def screen(direction: str, value: Any) -> Any:
+    """Apply the guardrail policy in scope (if any) to ``value``; may raise GuardrailViolation."""
+    config = otel_context.get_value(_POLICY_KEY)
+    if config is None:
+        return value
+    from llmops.guardrails import guard
+
+    return guard(value, direction=direction, config=config).value  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -26,7 +26,13 @@ from llmops._errors import ConfigError
 from llmops._internal import STATS, handle_internal_errors, internal_error
 from llmops.tracing import semconv
 from llmops.tracing._capture import ArgumentBinder, argument_binder, to_json
-from llmops.tracing._context import config_attributes, scoped_context
+from llmops.tracing._context import (
+    config_attributes,
+    policy_in_scope,
+    scoped_context,
+    screen,
+    with_policy,
+)
 from llmops.tracing._spans import record_error
 from llmops.tracing._state import RUNTIME, get_tracer
 
@@ -49,10 +55,14 @@ class _SpanSpec:
     binder: ArgumentBinder
     output_hook: OutputHook | None = None
     scope: Mapping[str, Any] | None = None  # stamped on every span started inside the call
+    policy_config: Any = None  # an agent config whose guardrail policy applies inside the call
+    screens: tuple[str, str] | None = None  # guardrail directions for (arguments, result)
 
 
 def _span_context(spec: _SpanSpec, span: Span) -> Context:
     ctx = otel_trace.set_span_in_context(span)
+    if spec.policy_config is not None:
+        ctx = with_policy(ctx, spec.policy_config)
     return ctx if spec.scope is None else scoped_context(ctx, spec.scope)
 
 
@@ -140,7 +150,12 @@ def _wrap_sync(func: Callable[P, R], spec: _SpanSpec) -> Callable[P, R]:
             return func(*args, **kwargs)
         t1 = perf_counter_ns()
         try:
+            screened = spec.screens is not None and policy_in_scope()
+            if screened:
+                screen(spec.screens[0], spec.binder(args, kwargs))  # type: ignore[index]
             result = func(*args, **kwargs)
+            if screened:
+                result = screen(spec.screens[1], result)  # type: ignore[index]
         except BaseException as exc:
             t2 = perf_counter_ns()
             record_error(span, exc)
@@ -166,7 +181,12 @@ def _wrap_async(func: Callable[P, Any], spec: _SpanSpec) -> Callable[P, Any]:
             return await func(*args, **kwargs)
         t1 = perf_counter_ns()
         try:
+            screened = spec.screens is not None and policy_in_scope()
+            if screened:
+                screen(spec.screens[0], spec.binder(args, kwargs))  # type: ignore[index]
             result = await func(*args, **kwargs)
+            if screened:
+                result = screen(spec.screens[1], result)  # type: ignore[index]
         except BaseException as exc:
             t2 = perf_counter_ns()
             record_error(span, exc)
@@ -383,6 +403,8 @@ def _spec(
     capture_output: bool | None,
     output_hook: OutputHook | None = None,
     scope: Mapping[str, Any] | None = None,
+    policy_config: Any = None,
+    screens: tuple[str, str] | None = None,
 ) -> _SpanSpec:
     clean = {k: v for k, v in attributes.items() if v is not None}
     for key, value in clean.items():
@@ -403,6 +425,8 @@ def _spec(
         binder=argument_binder(func),
         output_hook=output_hook,
         scope=scope,
+        policy_config=policy_config,
+        screens=screens,
     )
 
 
@@ -512,6 +536,7 @@ def agent(
             capture_input=capture_input,
             capture_output=capture_output,
             scope=scope,
+            policy_config=config,
         )
 
     return _make_decorator(func, build)
@@ -560,6 +585,7 @@ def tool(
             },
             capture_input=capture_input,
             capture_output=capture_output,
+            screens=("tool_args", "tool_result"),
         )
 
     return _make_decorator(func, build)
@@ -615,6 +641,7 @@ def llm(
             capture_input=capture_input,
             capture_output=capture_output,
             output_hook=record_model_response,
+            screens=("input", "output"),
         )
 
     return _make_decorator(func, build)

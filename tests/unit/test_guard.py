@@ -111,3 +111,39 @@ def test_gateway_blocks_an_injected_input_before_calling_the_model(
     assert StubHandler.calls == []
     findings = orjson.loads(llmops_spans.attributes("chat stub")["llmops.guardrail.findings"])
     assert findings[0]["detector"] == "injection"
+
+
+def test_traced_tools_and_model_calls_apply_the_policy_in_scope(
+    llmops_spans: SpanRecorder,
+) -> None:
+    cfg = AgentConfig(
+        name="guarded-agent",
+        model={"id": "m"},
+        guardrails={
+            "tool_result": {"checks": ["injection"], "action": "block"},
+            "input": {"checks": ["injection"], "action": "flag"},
+        },
+    )
+
+    @llmops.tool
+    def fetch_page(url: str) -> str:
+        return f"Welcome! {ATTACK}"  # an indirect injection, planted in a retrieved page
+
+    @llmops.llm(model="m")
+    def complete(prompt: str) -> str:
+        return "ok"
+
+    @llmops.agent(config=cfg)
+    def run() -> str:
+        complete(ATTACK)  # flagged, not blocked
+        return fetch_page("https://example.com")
+
+    with pytest.raises(llmops.GuardrailViolation, match="tool_result"):
+        run()
+    tool = llmops_spans.by_name("execute_tool fetch_page")
+    assert tool.status.status_code.name == "ERROR"
+    assert dict(tool.attributes or {})["error.type"] == "llmops._errors.GuardrailViolation"
+    llm = llmops_spans.attributes("chat m")
+    assert llm["llmops.guardrail.action"] == "flag"
+    # Outside the config's scope nothing is screened.
+    assert fetch_page("https://example.com").startswith("Welcome!")
