@@ -11,10 +11,11 @@ STAMP := $(VENV)/.installed-$(SOURCES)
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/ner-model.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev,registry,serving]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/ner-model.txt
+	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails]" --config-settings editable_mode=strict
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -39,7 +40,7 @@ typecheck: setup
 	$(BIN)/mypy build/__editable__.llmops-*/llmops
 
 bench: setup
-	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,bench]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,bench]" --config-settings editable_mode=strict
 	$(BIN)/python benchmarks/run.py
 
 clean:

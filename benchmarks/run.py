@@ -30,6 +30,7 @@ import bench_decorator
 import bench_gateway
 import bench_import
 import bench_injection
+import bench_pii
 import bench_query
 import bench_store
 from _common import BENCH_DIR, REPO_ROOT, BenchResult, format_table
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "store": bench_store,
     "query": bench_query,
     "injection": bench_injection,
+    "pii": bench_pii,
     "gateway": bench_gateway,
 }
 _PACKAGES = ("llmops", "opentelemetry-sdk", "duckdb", "orjson", "langfuse", "mlflow")

@@ -1,4 +1,10 @@
-"""llmops.guardrails: prompt-injection and PII screening.
+"""llmops.guardrails: prompt-injection and PII screening, policies, and ``guard()``.
+
+PII: :func:`scan_pii` / :func:`scan_text` on presidio, configured for offline use (a pattern tier
+needing no model, and an NER tier with spaCy's small model), with stronger phone, card and name
+recognizers, NFKC and invisible-character normalisation, chunking with overlap and a size cap;
+:func:`redact` walks structures (mask, type, salted hash, drop per entity) and
+:func:`redaction_hook` plugs it into ``llmops.configure(redact=...)``.
 
 Prompt injection: :func:`detect_injection` layers normalisation, named rules and a small learned
 classifier that ships inside the package (trained by ``scripts/train_injection.py`` on the
@@ -18,11 +24,26 @@ if TYPE_CHECKING:
         leaked_canary,
         make_canary,
     )
+    from llmops.guardrails._pii import Finding, ScanResult, scan_pii, scan_text
+    from llmops.guardrails._pii_engine import PiiUnavailable
+    from llmops.guardrails._pii_hook import redaction_hook
+    from llmops.guardrails._pii_policy import RedactionPolicy
+    from llmops.guardrails._pii_redact import RedactionReport, redact, redact_report
     from llmops.guardrails._policy import CheckPolicy, GuardrailPolicy
 
 _LAZY = {
     "CanaryCheck": "llmops.guardrails._injection_canary",
     "CheckPolicy": "llmops.guardrails._policy",
+    "Finding": "llmops.guardrails._pii",
+    "PiiUnavailable": "llmops.guardrails._pii_engine",
+    "RedactionPolicy": "llmops.guardrails._pii_policy",
+    "RedactionReport": "llmops.guardrails._pii_redact",
+    "ScanResult": "llmops.guardrails._pii",
+    "redact": "llmops.guardrails._pii_redact",
+    "redact_report": "llmops.guardrails._pii_redact",
+    "redaction_hook": "llmops.guardrails._pii_hook",
+    "scan_pii": "llmops.guardrails._pii",
+    "scan_text": "llmops.guardrails._pii",
     "GuardResult": "llmops.guardrails._guard",
     "GuardrailPolicy": "llmops.guardrails._policy",
     "guard": "llmops.guardrails._guard",
@@ -36,14 +57,24 @@ _LAZY = {
 __all__ = [
     "CanaryCheck",
     "CheckPolicy",
+    "Finding",
     "GuardResult",
     "GuardrailPolicy",
     "InjectionResult",
+    "PiiUnavailable",
+    "RedactionPolicy",
+    "RedactionReport",
+    "ScanResult",
     "check_canary",
     "detect_injection",
     "guard",
     "leaked_canary",
     "make_canary",
+    "redact",
+    "redact_report",
+    "redaction_hook",
+    "scan_pii",
+    "scan_text",
 ]
 
 

@@ -79,7 +79,8 @@ class _Run:
             })  # fmt: skip
 
     def pii(self) -> None:
-        from llmops.guardrails._pii_redact import RedactionPolicy, redact_report
+        from llmops.guardrails._pii_policy import RedactionPolicy
+        from llmops.guardrails._pii_redact import redact_report
 
         policy = RedactionPolicy(
             entities=self.check.pii_entities,

@@ -49,7 +49,8 @@ class GuardrailPolicy(BaseModel):
     tool_result: CheckPolicy = Field(default_factory=CheckPolicy)
 
     def for_direction(self, direction: Direction) -> CheckPolicy:
-        return getattr(self, direction)  # type: ignore[no-any-return]
+        check: CheckPolicy = getattr(self, direction)
+        return check
 
     @classmethod
     def of(cls, config: Any) -> GuardrailPolicy:

@@ -21,13 +21,19 @@ from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioB
 
 from llmops._internal import STATS, handle_internal_errors
 from llmops._settings import Settings, load_settings, resolve_redact_hook
-from llmops.tracing._exporters import CountingExporter, DuckDBSpanExporter, otlp_exporter
+from llmops.tracing._exporters import (
+    CountingExporter,
+    DuckDBSpanExporter,
+    RedactingExporter,
+    otlp_exporter,
+)
 from llmops.tracing._processors import (
     CountingBatchProcessor,
     ExportPipeline,
     TailPolicy,
     TailSampler,
 )
+from llmops.tracing._secrets import scrub_secrets
 from llmops.tracing._state import RUNTIME, CaptureSettings
 from llmops.tracing.backends import OtlpTarget
 
@@ -158,8 +164,9 @@ def configure(
             sampler=_sampler(resolved),
         )
         processors: list[SpanProcessor] = []
+        hooks = [scrub_secrets] if redact is None else [scrub_secrets, redact]
         for label, exporter in _exporters(resolved, span_exporters):
-            counted = CountingExporter(exporter, label)
+            counted = RedactingExporter(CountingExporter(exporter, label), hooks)
             if batch:
                 processors.append(
                     CountingBatchProcessor(
@@ -183,7 +190,7 @@ def configure(
                     max_traces=resolved.tail_max_traces,
                 )
             )
-        pipeline = ExportPipeline(processors, redact=redact, tail=tail)
+        pipeline = ExportPipeline(processors, tail=tail)
         provider.add_span_processor(pipeline)
         ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline = resolved, provider, pipeline
         RUNTIME.capture = CaptureSettings(

@@ -6,7 +6,7 @@ costs a counter and a log line, never an exception in the application.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from opentelemetry.trace import format_span_id, format_trace_id
 
 from llmops._internal import STATS
 from llmops.tracing import semconv
+
+RedactHook = Callable[[str, Any], Any]
 
 
 class CountingExporter(SpanExporter):
@@ -63,6 +65,46 @@ class CountingExporter(SpanExporter):
             return bool(self.inner.force_flush(timeout_millis))
         except Exception:
             return False
+
+
+class RedactingExporter(SpanExporter):
+    """Screens every span before the exporter sees it, on the batch worker's thread.
+
+    Each hook gets ``(key, value)`` for every attribute and event attribute and returns the value
+    to keep, or None to drop it. A span whose screening fails is dropped and counted
+    (``redaction_error``): it never leaves unscreened.
+    """
+
+    def __init__(self, inner: SpanExporter, hooks: Sequence[RedactHook]) -> None:
+        self.inner = inner
+        self.hooks = list(hooks)
+
+    def _screen(self, key: str, value: Any) -> Any:
+        for hook in self.hooks:
+            if value is None:
+                return None
+            value = hook(key, value)
+        return value
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        from llmops.tracing._processors import redact_span
+
+        screened = []
+        for span in spans:
+            try:
+                screened.append(redact_span(span, self._screen))
+            except Exception:
+                STATS.drop("redaction_error")
+                STATS.log_once_in_a_while(
+                    "redact", "llmops: redaction failed; span dropped", exc_info=True
+                )
+        return self.inner.export(screened) if screened else SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return bool(self.inner.force_flush(timeout_millis))
 
 
 _RESOURCE_CACHE: dict[int, tuple[Any, orjson.Fragment]] = {}

@@ -1,8 +1,10 @@
 """Span processors: the seams between the decorators and the exporters.
 
     provider ── ExportPipeline   on start: stamps session/user/tags/config scope, counts
-                                 on end: counts → redaction hook → tail sampler → fan-out
+                                 on end: counts → tail sampler → fan-out
                   └─ CountingBatchProcessor × exporter   bounded queue, counted drops
+                       └─ RedactingExporter   secrets always, then the redaction hook, on the
+                                              export thread (off the application's hot path)
 
 One processor on the provider, not a chain of them: the SDK calls every processor for every
 span, and each layer costs on the hot path.
@@ -19,7 +21,7 @@ from typing import Any
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.trace import StatusCode
+from opentelemetry.trace import Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from llmops._internal import STATS, handle_internal_errors, internal_error
@@ -89,7 +91,8 @@ class _Dequeue(SpanExporter):
 
 
 def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
-    """A copy of ``span`` whose attributes and event attributes went through ``hook``.
+    """A copy of ``span`` whose attributes, event attributes and status message went through
+    ``hook`` (the status message as key ``status.message``: exception text lands there).
 
     The hook gets ``(key, value)`` and returns the value to keep, or None to drop the attribute.
     """
@@ -105,6 +108,10 @@ def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
     from opentelemetry.sdk.trace import Event
 
     events = [Event(e.name, clean(e.attributes), e.timestamp) for e in span.events]
+    status = span.status
+    if status.description:
+        description = hook("status.message", status.description)
+        status = Status(status.status_code, description if isinstance(description, str) else None)
     return ReadableSpan(
         name=span.name,
         context=span.context,
@@ -114,7 +121,7 @@ def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
         events=events,
         links=span.links,
         kind=span.kind,
-        status=span.status,
+        status=status,
         start_time=span.start_time,
         end_time=span.end_time,
         instrumentation_scope=span.instrumentation_scope,
@@ -183,17 +190,12 @@ class TailSampler:
 
 
 class ExportPipeline(SpanProcessor):
-    """Stamps scope attributes on starting spans; redacts, tail-samples and fans out ended ones."""
+    """Stamps scope attributes on starting spans; tail-samples and fans out ended ones."""
 
     def __init__(
-        self,
-        processors: Sequence[SpanProcessor],
-        *,
-        redact: RedactHook | None = None,
-        tail: TailSampler | None = None,
+        self, processors: Sequence[SpanProcessor], *, tail: TailSampler | None = None
     ) -> None:
         self.processors = list(processors)
-        self.redact = redact
         self.tail = tail
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
@@ -205,16 +207,6 @@ class ExportPipeline(SpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         STATS.spans_ended += 1
         try:
-            if self.redact is not None:
-                try:
-                    span = redact_span(span, self.redact)
-                except Exception:
-                    # A failing redaction hook must not let the unredacted span through.
-                    STATS.drop("redaction_error")
-                    STATS.log_once_in_a_while(
-                        "redact", "llmops: redaction hook failed; span dropped", exc_info=True
-                    )
-                    return
             if self.tail is None:
                 for processor in self.processors:
                     processor.on_end(span)
