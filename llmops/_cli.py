@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from llmops._cli_config import app as config_app
+from llmops._cli_guard import app as guard_app
 from llmops._cli_serve import serve as serve_command
 from llmops._errors import LlmopsError
 
@@ -21,6 +22,7 @@ traces_app = typer.Typer(help="Browse traces in the embedded store.", no_args_is
 store_app = typer.Typer(help="Maintain the embedded store.", no_args_is_help=True)
 app.add_typer(traces_app, name="traces")
 app.add_typer(config_app, name="config")
+app.add_typer(guard_app, name="guard")
 app.command("serve")(serve_command)
 app.add_typer(store_app, name="store")
 console = Console()
