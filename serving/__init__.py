@@ -6,7 +6,9 @@ cost and its provenance, time to first token for streams, and the config's versi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from llmops._internal import lazy_attributes as _lazy_attributes
 
 if TYPE_CHECKING:
     from llmops.serving._gateway import (
@@ -56,10 +58,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'llmops.serving' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = _lazy_attributes("llmops.serving", _LAZY, globals())

@@ -117,22 +117,42 @@ def _guard_messages(config: AgentConfig, built: list[dict[str, Any]]) -> None:
         message["content"] = content
 
 
+@dataclass
+class _Call:
+    config: AgentConfig
+    target: _litellm.Target
+    messages: list[dict[str, Any]]
+    params: dict[str, Any]
+    handle: LlmopsSpan
+
+    def finish(self, result: ChatResult, started: float) -> ChatResult:
+        return _finish(self.config, self.target, self.handle, result, self.messages, started)
+
+
 @contextmanager
-def _call_span(
-    config: AgentConfig, target: _litellm.Target, params: dict[str, Any], built: list[Any]
-) -> Iterator[LlmopsSpan]:
-    """The call's CLIENT span, under the config's scope, with the messages as its input.
+def _call(
+    config: AgentConfig,
+    messages: list[dict[str, Any]] | None,
+    variables: dict[str, Any] | None,
+    api_base: str | None,
+    overrides: dict[str, Any],
+) -> Iterator[_Call]:
+    """Everything a model call shares: target, messages and parameters from the config, and
+    the CLIENT span under the config's scope with the messages as its input.
 
     The config's guardrail policy screens the messages first (``input``); a ``redact`` action
-    changes ``built`` in place, a ``block`` raises ``GuardrailViolation`` before any call.
+    changes them, a ``block`` raises ``GuardrailViolation`` before any call.
     """
+    target = target_for(config, api_base)
+    built = build_messages(config, messages, variables)
+    params = _params(config, overrides)
     name = f"chat {config.model.served_name or config.model.id}"
     attributes = _start_attributes(config, target, params)
     with use_config(config), span(name, kind=SpanKind.CLIENT, **attributes) as handle:
         if config.guardrails:
             _guard_messages(config, built)
         handle.set_input(built)
-        yield handle
+        yield _Call(config, target, built, params, handle)
 
 
 def _field(obj: Any, key: str) -> Any:
@@ -228,13 +248,12 @@ def chat(
         ContextLengthExceeded: The prompt does not fit the model's context.
         ModelCallError: Any other error the server answered with.
     """
-    target = target_for(config, api_base)
-    built = build_messages(config, messages, variables)
-    params = _params(config, overrides)
-    with _call_span(config, target, params, built) as handle:
+    with _call(config, messages, variables, api_base, overrides) as call:
         started = time.perf_counter()
-        response = _with_retries(lambda: _litellm.complete(target, built, params, timeout), retries)
-        return _finish(config, target, handle, _from_response(response, target), built, started)
+        response = _with_retries(
+            lambda: _litellm.complete(call.target, call.messages, call.params, timeout), retries
+        )
+        return call.finish(_from_response(response, call.target), started)
 
 
 async def achat(
@@ -248,20 +267,19 @@ async def achat(
     **overrides: Any,
 ) -> ChatResult:
     """The async twin of :func:`chat`."""
-    target = target_for(config, api_base)
-    built = build_messages(config, messages, variables)
-    params = _params(config, overrides)
-    with _call_span(config, target, params, built) as handle:
+    with _call(config, messages, variables, api_base, overrides) as call:
         started = time.perf_counter()
         for attempt in range(retries + 1):
             try:
-                response = await _litellm.acomplete(target, built, params, timeout)
+                response = await _litellm.acomplete(
+                    call.target, call.messages, call.params, timeout
+                )
                 break
             except Exception as exc:
                 if attempt == retries or not _litellm.retryable(exc):
                     raise
                 await asyncio.sleep(0.25 * 2**attempt)
-        return _finish(config, target, handle, _from_response(response, target), built, started)
+        return call.finish(_from_response(response, call.target), started)
 
 
 class _StreamState:
@@ -299,17 +317,14 @@ def chat_stream(
     **overrides: Any,
 ) -> Iterator[str]:
     """Stream the answer's text; the span records time to first token and the final usage."""
-    target = target_for(config, api_base)
-    built = build_messages(config, messages, variables)
-    params = _params(config, overrides)
-    with _call_span(config, target, params, built) as handle:
-        state = _StreamState(target)
-        for chunk in _litellm.stream(target, built, params, timeout):
+    with _call(config, messages, variables, api_base, overrides) as call:
+        state = _StreamState(call.target)
+        for chunk in _litellm.stream(call.target, call.messages, call.params, timeout):
             text = state.take(chunk)
             if text:
                 yield text
         state.result.text = "".join(state.parts)
-        _finish(config, target, handle, state.result, built, state.started)
+        call.finish(state.result, state.started)
 
 
 async def achat_stream(
@@ -322,14 +337,11 @@ async def achat_stream(
     **overrides: Any,
 ) -> AsyncIterator[str]:
     """The async twin of :func:`chat_stream`."""
-    target = target_for(config, api_base)
-    built = build_messages(config, messages, variables)
-    params = _params(config, overrides)
-    with _call_span(config, target, params, built) as handle:
-        state = _StreamState(target)
-        async for chunk in _litellm.astream(target, built, params, timeout):
+    with _call(config, messages, variables, api_base, overrides) as call:
+        state = _StreamState(call.target)
+        async for chunk in _litellm.astream(call.target, call.messages, call.params, timeout):
             text = state.take(chunk)
             if text:
                 yield text
         state.result.text = "".join(state.parts)
-        _finish(config, target, handle, state.result, built, state.started)
+        call.finish(state.result, state.started)

@@ -6,8 +6,9 @@ when ``llmops.configure()`` runs (or the first traced call configures the defaul
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from llmops._internal import lazy_attributes as _lazy_attributes
 from llmops.tracing import backends, semconv
 from llmops.tracing._context import (
     bind_context,
@@ -77,10 +78,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'llmops.tracing' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = _lazy_attributes("llmops.tracing", _LAZY, globals())
