@@ -56,15 +56,65 @@ _SECRET_KEY = re.compile(
 )
 
 
+# Every match of a pattern contains one of its trigger strings (compared lower-cased), so a
+# pattern runs only on text that could match it: substring tests cost a fraction of a regex.
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "private_key": ("-----begin",),
+    "authorization": ("authorization",),
+    "bearer": ("bearer",),
+    "sk_key": ("sk-", "rk-", "pk-"),
+    "aws_access_key": ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
+    "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "slack_token": ("xox",),
+    "google_api_key": ("aiza",),
+    "stripe_key": ("_live_", "_test_"),
+    "jwt": ("eyj",),
+    "url_credentials": ("://",),
+    "assignment": ("key", "token", "secret", "passw", "pwd", "credential"),
+}
+
+
+# The assignment pattern scans every word boundary for a dotted name prefix. A credential word
+# followed by ``:`` or ``=`` is a necessary condition, found far more cheaply with str.find.
+_ASSIGNMENT_WORDS = ("key", "token", "secret", "passw", "pwd", "credential")
+_ASSIGNED = re.compile(r"[a-z]*[\"']?\s*[:=]")
+
+
+def _assignment_possible(lowered: str) -> bool:
+    for word in _ASSIGNMENT_WORDS:
+        start = lowered.find(word)
+        while start != -1:
+            end = start + len(word)
+            if _ASSIGNED.match(lowered, end):
+                return True
+            start = lowered.find(word, end)
+    return False
+
+
+_ALL_TRIGGERS = tuple(sorted({t for ts in _TRIGGERS.values() for t in ts}))
+
+
 def find_secrets(text: str) -> list[Hit]:
     """``SECRET`` hits for every credential pattern in ``text``."""
     hits: list[Hit] = []
+    lowered = text.lower()
+    # Most text holds no trigger: substring tests in C (map, not a generator), no pattern runs.
+    contains = lowered.__contains__
+    if not any(map(contains, _ALL_TRIGGERS)):
+        return hits
     for name, pattern in _PATTERNS:
+        if not any(map(contains, _TRIGGERS[name])):
+            continue
+        if name == "assignment" and not _assignment_possible(lowered):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span(1) if match.re.groups else match.span()
             if end > start:
                 hits.append((SECRET, start, end, _SCORE, f"Secret:{name}"))
     return hits
+
+
+_KEY_CACHE: dict[str, bool] = {}
 
 
 def is_secret_key(key: object) -> bool:
@@ -74,4 +124,11 @@ def is_secret_key(key: object) -> bool:
         >>> is_secret_key("http.request.header.authorization"), is_secret_key("user")
         (True, False)
     """
-    return isinstance(key, str) and _SECRET_KEY.search(key) is not None
+    if not isinstance(key, str):
+        return False
+    known = _KEY_CACHE.get(key)
+    if known is None:
+        known = _SECRET_KEY.search(key) is not None
+        if len(_KEY_CACHE) < 4096:  # attribute names repeat; bound the cache all the same
+            _KEY_CACHE[key] = known
+    return known
