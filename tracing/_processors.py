@@ -97,27 +97,38 @@ def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
     The hook gets ``(key, value)`` and returns the value to keep, or None to drop the attribute.
     """
 
+    changed = False
+
     def clean(attributes: Any) -> dict[str, AttributeValue]:
+        nonlocal changed
         out: dict[str, AttributeValue] = {}
         for key, value in (attributes or {}).items():
             new = hook(key, value)
+            if new is not value:
+                changed = True
             if new is not None:
                 out[key] = new
         return out
 
     from opentelemetry.sdk.trace import Event
 
+    attributes = clean(span.attributes)
     events = [Event(e.name, clean(e.attributes), e.timestamp) for e in span.events]
     status = span.status
     if status.description:
         description = hook("status.message", status.description)
-        status = Status(status.status_code, description if isinstance(description, str) else None)
+        if description is not status.description:
+            changed = True
+            text = description if isinstance(description, str) else None
+            status = Status(status.status_code, text)
+    if not changed:
+        return span  # nothing to hide: no copy
     return ReadableSpan(
         name=span.name,
         context=span.context,
         parent=span.parent,
         resource=span.resource,
-        attributes=clean(span.attributes),
+        attributes=attributes,
         events=events,
         links=span.links,
         kind=span.kind,

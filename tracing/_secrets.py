@@ -14,7 +14,22 @@ from llmops.guardrails._pii_secrets import find_secrets, is_secret_key
 SECRET_MARK = "<SECRET>"
 
 
+# Identifiers llmops itself writes: never free text, so never a credential.
+_SAFE_KEYS = frozenset(
+    {
+        "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model",
+        "gen_ai.response.model", "gen_ai.response.id", "gen_ai.response.finish_reasons",
+        "gen_ai.agent.name", "gen_ai.agent.version", "gen_ai.tool.name", "gen_ai.tool.type",
+        "llmops.config.name", "llmops.config.version", "llmops.cost.source", "error.type",
+        "llmops.truncated", "exception.type",
+    }
+)  # fmt: skip
+_SHORTEST_SECRET = 8  # every credential pattern needs at least this many characters
+
+
 def _scrub_text(text: str) -> str:
+    if len(text) < _SHORTEST_SECRET:
+        return text
     hits = find_secrets(text)
     if not hits:
         return text
@@ -29,6 +44,8 @@ def _scrub_text(text: str) -> str:
 
 def scrub_secrets(key: str, value: Any) -> Any:
     """A redaction hook: ``(attribute name, value) -> value`` with credentials removed."""
+    if key in _SAFE_KEYS:
+        return value
     if is_secret_key(key):
         return SECRET_MARK
     if isinstance(value, str):
