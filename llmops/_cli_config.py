@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from llmops._errors import LlmopsError
+
+if TYPE_CHECKING:
+    from llmops._registry import ConfigRegistry
 
 app = typer.Typer(help="Version agent configs in MLflow.", no_args_is_help=True)
 console = Console()
@@ -27,7 +30,7 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def _registry():  # type: ignore[no-untyped-def]
+def _registry() -> ConfigRegistry:
     from llmops._registry import configs
 
     return configs()

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,10 +15,13 @@ from rich.table import Table
 
 from llmops._errors import LlmopsError
 
+if TYPE_CHECKING:
+    from llmops._agentconfig import AgentConfig
+
 console = Console()
 
 
-def _load(ref: str):  # type: ignore[no-untyped-def]
+def _load(ref: str) -> AgentConfig:
     from llmops._agentconfig import AgentConfig
 
     if Path(ref).is_file():
@@ -58,7 +61,7 @@ def serve(
         raise typer.Exit(2) from None
 
 
-def _emit(config, kind: str, output: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _emit(config: AgentConfig, kind: str, output: Path | None) -> None:
     import yaml
 
     from llmops.serving._vllm import kserve_manifest
@@ -73,7 +76,7 @@ def _emit(config, kind: str, output: Path | None) -> None:  # type: ignore[no-un
         console.print(f"wrote {output}")
 
 
-def _serve_vllm(config, port: int, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+def _serve_vllm(config: AgentConfig, port: int, dry_run: bool) -> None:
     from llmops.serving._local import wait_healthy
     from llmops.serving._vllm import vllm_command
 
@@ -97,7 +100,7 @@ def _serve_vllm(config, port: int, dry_run: bool) -> None:  # type: ignore[no-un
         process.terminate()
 
 
-def _serve_local(config, port: int, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+def _serve_local(config: AgentConfig, port: int, dry_run: bool) -> None:
     from llmops.serving._local import LocalServer
 
     server = LocalServer(alias=config.model.served_name or config.model.id, port=port)
