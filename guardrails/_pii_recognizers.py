@@ -16,6 +16,7 @@ pattern tier too, where presidio's lemma-based enhancer has no tokens to work wi
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from typing import Any
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
@@ -40,9 +41,9 @@ class ShapeRecognizer(LocalRecognizer):
     def load(self) -> None:
         """Nothing to load: the patterns are compiled at import."""
 
+    @abstractmethod
     def score(self, match: Any) -> float:
-        """The score of a candidate before context; 0 rejects it."""
-        raise NotImplementedError
+        """The score of a candidate before context; 0 rejects it (each recognizer's own)."""
 
     def span(self, match: Any) -> tuple[int, int]:
         """Where the entity lies in the match (all of it unless overridden)."""
