@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from llmops._errors import ConfigError
+from llmops.tracing._state import RedactHook
 
 ExporterName = Literal["duckdb", "otlp", "console", "none"]
-RedactHook = Callable[[str, Any], Any]
-
-
-class CaptureSettings(BaseModel):
-    """What decorators record of inputs and outputs. Frozen: privacy settings do not drift."""
-
-    model_config = ConfigDict(frozen=True)
-
-    inputs: bool = True
-    outputs: bool = True
-    max_attribute_bytes: int = Field(default=16_384, ge=64)
-    redact: RedactHook | None = None
 
 
 class Settings(BaseSettings):
@@ -111,14 +99,6 @@ class Settings(BaseSettings):
 
     def resolved_service_name(self) -> str:
         return self.service_name or os.environ.get("OTEL_SERVICE_NAME") or "llmops-app"
-
-    def capture(self) -> CaptureSettings:
-        return CaptureSettings(
-            inputs=self.capture_inputs,
-            outputs=self.capture_outputs,
-            max_attribute_bytes=self.max_attribute_bytes,
-            redact=resolve_redact_hook(self.redact),
-        )
 
 
 def _otlp_endpoint_from_env() -> str | None:

@@ -6,7 +6,7 @@ costs a counter and a log line, never an exception in the application.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,7 @@ from opentelemetry.trace import format_span_id, format_trace_id
 
 from llmops._internal import STATS
 from llmops.tracing import semconv
-
-RedactHook = Callable[[str, Any], Any]
+from llmops.tracing._state import RedactHook
 
 
 class CountingExporter(SpanExporter):

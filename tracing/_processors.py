@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +27,7 @@ from opentelemetry.util.types import AttributeValue
 from llmops._internal import STATS, handle_internal_errors, internal_error
 from llmops.tracing import semconv
 from llmops.tracing._context import context_attributes, stamp
-
-RedactHook = Callable[[str, Any], Any]
+from llmops.tracing._state import RedactHook
 
 
 class CountingBatchProcessor(BatchSpanProcessor):

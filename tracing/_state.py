@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter_ns
+from typing import Any
 
 from opentelemetry import trace
 
 from llmops._internal import STATS
 
 logger = logging.getLogger("llmops")
+
+
+# A redaction hook: (attribute name, value) -> the value to keep, or None to drop it.
+RedactHook = Callable[[str, Any], Any]
 
 
 @dataclass(frozen=True)
