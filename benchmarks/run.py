@@ -28,6 +28,7 @@ from typing import Any
 
 import bench_decorator
 import bench_gateway
+import bench_hallucination
 import bench_import
 import bench_injection
 import bench_pii
@@ -42,6 +43,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "store": bench_store,
     "query": bench_query,
     "injection": bench_injection,
+    "hallucination": bench_hallucination,
     "pii": bench_pii,
     "gateway": bench_gateway,
 }

@@ -11,8 +11,10 @@ import typer
 from rich.console import Console
 
 from llmops._cli_config import app as config_app
+from llmops._cli_eval import app as eval_app
 from llmops._cli_guard import app as guard_app
 from llmops._cli_serve import serve as serve_command
+from llmops._cli_ui import ui as ui_command
 from llmops._errors import LlmopsError
 
 app = typer.Typer(
@@ -23,7 +25,9 @@ store_app = typer.Typer(help="Maintain the embedded store.", no_args_is_help=Tru
 app.add_typer(traces_app, name="traces")
 app.add_typer(config_app, name="config")
 app.add_typer(guard_app, name="guard")
+app.add_typer(eval_app, name="eval")
 app.command("serve")(serve_command)
+app.command("ui")(ui_command)
 app.add_typer(store_app, name="store")
 console = Console()
 _DURATION = re.compile(r"^(\d+)([smhd])$")
@@ -80,12 +84,17 @@ def quickstart() -> None:
     console.rule("traces")
     for row in traces:
         show(row["trace_id"])
+    if result.evaluation is not None:
+        from llmops._cli_eval import _report
+
+        _report(result.evaluation, junit=None, markdown=None)
     store = active_settings().store_dir()
     console.print(
         f"{len(traces)} traces of session [bold]{result.session_id}[/bold] stored in {store}\n"
         "Next: [bold]llmops traces list[/bold], "
         '[bold]llmops sql "SELECT * FROM usage_by_config"[/bold], '
-        "[bold]llmops config diff support-bot@production support-bot@candidate[/bold]"
+        "[bold]llmops config diff support-bot@production support-bot@candidate[/bold], "
+        "[bold]llmops eval list[/bold]"
     )
 
 

@@ -24,7 +24,7 @@ def load_config_file(cls: type[AgentConfig], path: Path) -> AgentConfig:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     suffix = path.suffix.lower()
     if suffix in _YAML:
-        data, locate = _parse_yaml(path, text)
+        data, locate = parse_yaml(path, text)
     elif suffix in _TOML:
         data, locate = _parse_toml(path, text)
     else:
@@ -43,7 +43,7 @@ def load_config_file(cls: type[AgentConfig], path: Path) -> AgentConfig:
         raise ConfigError("\n".join(problems)) from None
 
 
-def _parse_yaml(path: Path, text: str) -> tuple[Any, Any]:
+def parse_yaml(path: Path, text: str) -> tuple[Any, Any]:
     import yaml
 
     try:

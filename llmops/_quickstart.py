@@ -11,10 +11,11 @@ import math
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import llmops
 from llmops import serving
@@ -23,6 +24,9 @@ from llmops._configdiff import ConfigDiff
 from llmops._configure import active_settings
 from llmops._registry import ConfigVersion
 from llmops.serving._local import LocalServer
+
+if TYPE_CHECKING:
+    from llmops.eval import EvalRun
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
@@ -116,14 +120,20 @@ def candidate_config(production: AgentConfig) -> AgentConfig:
     return production.model_copy(update={"prompts": prompts, "metadata": metadata})
 
 
-@llmops.agent(name="support-bot", description="Answers product questions from the docs.")
-def answer(question: str, config: AgentConfig, api_base: str) -> str:
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    passages: list[Passage]
+
+
+def respond(question: str, config: AgentConfig, api_base: str) -> Reply:
+    """Plan, retrieve, compose and ask the model: the agent's steps, each traced."""
     steps = plan(question)
     try:
         passages = search_docs(steps["query_terms"], k=int(config.metadata.get("retrieval_k", 2)))  # type: ignore[arg-type]
     except NoRelevantDocuments:
         llmops.current_span().set_attribute("support_bot.fallback", True)
-        return "I could not find that in the documentation; a human will follow up."
+        return Reply("I could not find that in the documentation; a human will follow up.", [])
     text = "".join(compose_answer(question, passages)).strip()
     reply = serving.chat(config, variables={"docs": text, "question": question}, api_base=api_base)
     values = {
@@ -132,7 +142,24 @@ def answer(question: str, config: AgentConfig, api_base: str) -> str:
         "sources": ", ".join(sorted({p.doc for p in passages})),
     }
     template = config.prompts["answer"]
-    return template.render(**{k: v for k, v in values.items() if k in template.variables})
+    rendered = template.render(**{k: v for k, v in values.items() if k in template.variables})
+    return Reply(rendered, passages)
+
+
+@llmops.agent(name="support-bot", description="Answers product questions from the docs.")
+def answer(question: str, config: AgentConfig, api_base: str) -> str:
+    return respond(question, config, api_base).text
+
+
+def eval_target(config: AgentConfig, api_base: str) -> Callable[[str], dict[str, object]]:
+    """The agent as an eval target: the answer plus the passages it retrieved (the contexts)."""
+
+    @llmops.agent(name="support-bot", description="Answers product questions from the docs.")
+    def support_bot(question: str) -> dict[str, object]:
+        reply = respond(question, config, api_base)
+        return {"answer": reply.text, "contexts": [p.text for p in reply.passages]}
+
+    return support_bot
 
 
 @dataclass(frozen=True)
@@ -142,6 +169,7 @@ class QuickstartRun:
     answers: list[tuple[str, str]]
     registered: list[ConfigVersion]
     diff: ConfigDiff
+    evaluation: EvalRun | None = None
 
 
 def register_versions() -> tuple[list[ConfigVersion], ConfigDiff]:
@@ -156,7 +184,10 @@ def register_versions() -> tuple[list[ConfigVersion], ConfigDiff]:
 
 
 def run(
-    questions: tuple[str, ...] = QUESTIONS, ref: str = "support-bot@production"
+    questions: tuple[str, ...] = QUESTIONS,
+    ref: str = "support-bot@production",
+    *,
+    run_eval: bool = True,
 ) -> QuickstartRun:
     """Register the config versions, then answer each question in one new session under ``ref``."""
     registered, diff = register_versions()
@@ -171,5 +202,20 @@ def run(
         llmops.use_config(config),
     ):
         answers = [(q, answer(q, config, server.api_base)) for q in questions]
+        evaluation = evaluate(server.api_base) if run_eval else None
     llmops.flush()
-    return QuickstartRun(session_id, config.ref, answers, registered, diff)
+    return QuickstartRun(session_id, config.ref, answers, registered, diff, evaluation)
+
+
+def evaluate(api_base: str) -> EvalRun:
+    """The bundled suite on ``production``, then on ``candidate`` compared with it."""
+    from llmops.eval import load_suite, run_suite
+
+    path = resources.files("llmops") / "_data" / "quickstart" / "suite.yaml"
+    with resources.as_file(path) as file:
+        suite = load_suite(file)
+    registry = llmops.configs()
+    production = registry.get("support-bot@production")
+    candidate = registry.get("support-bot@candidate")
+    baseline = run_suite(suite, eval_target(production, api_base), config=production)
+    return run_suite(suite, eval_target(candidate, api_base), config=candidate, baseline=baseline)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from llmops._evalstore import EVAL_TABLES
 from llmops._store import Store, TableSpec
 from llmops.tracing import semconv
 
@@ -118,7 +119,7 @@ SPANS = TableSpec(
     views={"spans": _SPANS_VIEW, "traces": _TRACES_VIEW, "usage_by_config": _USAGE_BY_CONFIG_VIEW},
 )
 
-TABLES = (SPANS,)
+TABLES = (SPANS, *EVAL_TABLES)
 
 
 def open_store(root: Path) -> Store:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,6 +199,25 @@ class TailSampler:
         return []
 
 
+# Callbacks that see every ended span in the process before sampling or export (the eval runner
+# sums each case's tokens and cost this way). A tuple, swapped whole: on_end reads it unlocked.
+_SPAN_TAPS: tuple[Callable[[ReadableSpan], None], ...] = ()
+_TAPS_LOCK = threading.Lock()
+
+
+def add_span_tap(tap: Callable[[ReadableSpan], None]) -> None:
+    """Call ``tap(span)`` for every span that ends in this process, until removed."""
+    global _SPAN_TAPS
+    with _TAPS_LOCK:
+        _SPAN_TAPS = (*_SPAN_TAPS, tap)
+
+
+def remove_span_tap(tap: Callable[[ReadableSpan], None]) -> None:
+    global _SPAN_TAPS
+    with _TAPS_LOCK:
+        _SPAN_TAPS = tuple(t for t in _SPAN_TAPS if t is not tap)
+
+
 class ExportPipeline(SpanProcessor):
     """Stamps scope attributes on starting spans; tail-samples and fans out ended ones."""
 
@@ -217,6 +236,8 @@ class ExportPipeline(SpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         STATS.spans_ended += 1
         try:
+            for tap in _SPAN_TAPS:
+                tap(span)
             if self.tail is None:
                 for processor in self.processors:
                     processor.on_end(span)

@@ -1,0 +1,347 @@
+"""Claim-level hallucination scoring: the offline detector and the ``hallucination`` entry point.
+
+The offline detector needs no judge and no network. It splits the answer into claims
+(:func:`~llmops.eval._claims.split_claims`) and scores each claim's support by the contexts
+with a small logistic model over a handful of signals:
+
+- ``sentence_similarity``: the best cosine similarity (all-MiniLM-L6-v2) to a context sentence;
+- ``word_support_mean`` / ``word_support_min``: for each content word of the claim, its best
+  similarity to a context word (contextual word vectors, as in BERTScore precision);
+- ``lexical_coverage``: the share of the claim's content words found in the contexts;
+- ``unseen_numbers`` / ``unseen_entities``: the share of its numbers and capitalised names that
+  the contexts never mention;
+- ``negation_mismatch``: the claim negates and its best context sentence does not, or the
+  reverse.
+
+The weights and the default threshold ship in ``_data/hallucination_model.json``, written by
+``scripts/train_hallucination.py``. A claim is supported when its support score reaches the
+threshold; the answer's score is the unsupported fraction and it is hallucinated when any claim
+is unsupported.
+
+Example:
+    >>> from llmops.eval import hallucination
+    >>> result = hallucination("The tower is 330 m tall.", ["The Eiffel Tower is 300 m tall."])
+    >>> result.hallucinated, [c.text for c in result.unsupported_claims]
+    (True, ['The tower is 330 m tall.'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmops._errors import ConfigError
+from llmops.eval._claims import extract_facts, split_claims, split_sentences, stem, words
+from llmops.eval._types import Claim, HallucinationResult
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from llmops.eval._embeddings import Encoding, MiniLMEncoder
+
+MODEL_PATH = Path(__file__).resolve().parent / "_data" / "hallucination_model.json"
+FEATURES = (
+    "sentence_similarity",
+    "word_support_mean",
+    "word_support_min",
+    "lexical_coverage",
+    "unseen_numbers",
+    "unseen_entities",
+    "negation_mismatch",
+)
+_NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "none", "cannot", "without"})
+
+
+@dataclass(frozen=True)
+class ClaimModel:
+    """A logistic model of P(claim supported) over :data:`FEATURES` (standardised inputs)."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    version: str
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> ClaimModel:
+        """Read the model file written by ``scripts/train_hallucination.py``."""
+        try:
+            raw = path.read_bytes()
+            data = json.loads(raw)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read the hallucination model {path}: {exc}") from exc
+        if tuple(data.get("features", ())) != FEATURES:
+            raise ConfigError(f"{path}: features {data.get('features')} != {list(FEATURES)}")
+        return cls(
+            mean=tuple(data["mean"]),
+            scale=tuple(data["scale"]),
+            coef=tuple(data["coef"]),
+            intercept=float(data["intercept"]),
+            threshold=float(data["threshold"]),
+            version=hashlib.sha256(raw).hexdigest()[:12],
+        )
+
+    def support(self, features: Sequence[float]) -> float:
+        """P(supported) for one claim's feature vector."""
+        z = self.intercept + sum(
+            c * (x - m) / s
+            for c, x, m, s in zip(self.coef, features, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+@dataclass(frozen=True)
+class _Context:
+    sentences: list[str]
+    encodings: list[Encoding]
+    stems: frozenset[str]
+    numbers: frozenset[str]
+    word_matrix: np.ndarray
+
+
+def _is_content_word(word: str) -> bool:
+    from llmops.eval._claims import STOPWORDS
+
+    return word.isalnum() and not word.isdigit() and word not in STOPWORDS
+
+
+def _content_vectors(encoding: Encoding) -> np.ndarray:
+    keep = [i for i, w in enumerate(encoding.words) if _is_content_word(w)]
+    return encoding.word_vectors[keep]
+
+
+def claim_features(claim: str, encoding: Encoding, context: _Context) -> tuple[list[float], int]:
+    """The :data:`FEATURES` of one claim and the index of its best context sentence."""
+    import numpy as np
+
+    sims = np.array([float(encoding.sentence @ c.sentence) for c in context.encodings])
+    best = int(sims.argmax())
+    vectors = _content_vectors(encoding)
+    if len(vectors) and len(context.word_matrix):
+        word_support = (vectors @ context.word_matrix.T).max(axis=1)
+        word_mean, word_min = float(word_support.mean()), float(word_support.min())
+    else:
+        word_mean = word_min = 1.0
+    facts = extract_facts(claim)
+    coverage = (
+        sum(w in context.stems for w in facts.content) / len(facts.content) if facts.content else 1
+    )
+    unseen_numbers = _unseen_share(facts.numbers, context.numbers)
+    unseen_entities = _unseen_share({stem(e) for e in facts.entities}, context.stems)
+    negated = _negates(claim) != _negates(context.sentences[best])
+    values = [float(sims[best]), word_mean, word_min, float(coverage), unseen_numbers,
+              unseen_entities, float(negated)]  # fmt: skip
+    return values, best
+
+
+def _unseen_share(items: frozenset[str] | set[str], known: frozenset[str]) -> float:
+    return sum(i not in known for i in items) / len(items) if items else 0.0
+
+
+def _negates(text: str) -> bool:
+    lowered = text.lower()
+    return "n't" in lowered or any(w.lower() in _NEGATIONS for w in words(text))
+
+
+def _reasons(claim: str, values: list[float], context: _Context) -> tuple[str, ...]:
+    facts = extract_facts(claim)
+    reasons = [f"number {n} not in context" for n in sorted(facts.numbers - context.numbers)]
+    reasons += [
+        f"name {e!r} not in context" for e in sorted(facts.entities) if stem(e) not in context.stems
+    ]
+    missing = [w for w in dict.fromkeys(facts.content) if w not in context.stems]
+    if missing:
+        reasons.append("words not in context: " + ", ".join(missing[:5]))
+    if values[FEATURES.index("negation_mismatch")]:
+        reasons.append("negation differs from the closest context sentence")
+    reasons.append(f"closest context sentence similarity {values[0]:.2f}")
+    return tuple(reasons)
+
+
+def prepare(
+    encoder: MiniLMEncoder, claims: list[str], contexts: list[str]
+) -> tuple[list[Encoding], _Context]:
+    """Encode the claims and the context sentences in one batch; index the context's facts."""
+    import numpy as np
+
+    sentences = list(dict.fromkeys(s for c in contexts for s in split_sentences(c)))
+    encoded = encoder.encode(claims + sentences)
+    ctx_encodings = encoded[len(claims) :]
+    stems: set[str] = set()
+    numbers: set[str] = set()
+    for sentence in sentences:
+        facts = extract_facts(sentence)
+        stems |= set(facts.content) | {stem(w.lower()) for w in words(sentence)}
+        numbers |= facts.numbers
+    matrix = np.concatenate([_content_vectors(e) for e in ctx_encodings])
+    context = _Context(sentences, ctx_encodings, frozenset(stems), frozenset(numbers), matrix)
+    return encoded[: len(claims)], context
+
+
+class OfflineDetector:
+    """The judge-free detector: MiniLM embeddings plus lexical, number and name checks.
+
+    Args:
+        threshold: Support score (0-1) a claim needs to count as supported; default: the
+            threshold shipped with the model (chosen on the QA dev split).
+        encoder: The embedding model; default: the process-wide MiniLM encoder.
+        model_path: Another model file (for experiments).
+
+    Example:
+        >>> OfflineDetector().check("Paris is in France.", ["Paris is the capital of France."])
+    """
+
+    name = "offline"
+
+    def __init__(
+        self,
+        *,
+        threshold: float | None = None,
+        encoder: MiniLMEncoder | None = None,
+        model_path: Path | None = None,
+    ) -> None:
+        self.model = ClaimModel.load(model_path or MODEL_PATH)
+        self.threshold = self.model.threshold if threshold is None else _check_threshold(threshold)
+        self._encoder = encoder
+
+    @property
+    def version(self) -> str:
+        """The model file's content hash."""
+        return self.model.version
+
+    def _encoder_or_default(self) -> MiniLMEncoder:
+        if self._encoder is None:
+            from llmops.eval._embeddings import default_encoder
+
+            self._encoder = default_encoder()
+        return self._encoder
+
+    def check(
+        self, answer: str, contexts: Sequence[str], *, threshold: float | None = None
+    ) -> HallucinationResult:
+        """Score ``answer`` against ``contexts`` claim by claim.
+
+        Args:
+            answer: The text to check.
+            contexts: The passages it must be grounded in.
+            threshold: Overrides the detector's threshold for this call.
+        """
+        cut = self.threshold if threshold is None else _check_threshold(threshold)
+        claims = split_claims(answer)
+        contexts = [c for c in contexts if c.strip()]
+        if not claims or not contexts:
+            return self._trivial(claims, cut)
+        encodings, context = prepare(self._encoder_or_default(), claims, contexts)
+        scored: list[Claim] = []
+        for claim, encoding in zip(claims, encodings, strict=True):
+            if not _checkable(claim):
+                scored.append(Claim(claim, True, 1.0, None, ("nothing to check",)))
+                continue
+            values, best = claim_features(claim, encoding, context)
+            support = self.model.support(values)
+            reasons = _reasons(claim, values, context)
+            evidence = context.sentences[best]
+            scored.append(Claim(claim, support >= cut, round(support, 4), evidence, reasons))
+        return self._result(scored, cut, {"context_sentences": len(context.sentences)})
+
+    def _trivial(self, claims: list[str], cut: float) -> HallucinationResult:
+        if not claims:  # nothing claimed, so nothing is unsupported
+            return self._result([], cut, {"note": "empty answer"})
+        scored = [
+            Claim(c, False, 0.0, None, ("no context",))
+            if _checkable(c)
+            else Claim(c, True, 1.0, None, ("nothing to check",))
+            for c in claims
+        ]
+        return self._result(scored, cut, {"note": "no context"})
+
+    def _result(
+        self, claims: list[Claim], cut: float, details: dict[str, Any]
+    ) -> HallucinationResult:
+        unsupported = sum(not c.supported for c in claims)
+        score = unsupported / len(claims) if claims else 0.0
+        details = {**details, "threshold": cut, "claims": len(claims)}
+        return HallucinationResult(
+            score, unsupported > 0, tuple(claims), self.name, self.version, details
+        )
+
+
+def _checkable(claim: str) -> bool:
+    facts = extract_facts(claim)
+    return bool(facts.content or facts.numbers or facts.entities)
+
+
+def _check_threshold(threshold: float) -> float:
+    if not 0.0 <= threshold <= 1.0:
+        raise ConfigError(f"hallucination threshold must be within [0, 1], got {threshold!r}")
+    return float(threshold)
+
+
+_default: OfflineDetector | None = None
+_default_lock = threading.Lock()
+
+
+def default_detector() -> OfflineDetector:
+    """The process-wide offline detector (its model loads on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = OfflineDetector()
+        return _default
+
+
+def _as_list(contexts: str | Sequence[str]) -> list[str]:
+    if isinstance(contexts, str):
+        return [contexts]
+    if not isinstance(contexts, Sequence):
+        raise TypeError(
+            f"contexts must be a str or a sequence of str, got {type(contexts).__name__}"
+        )
+    for i, item in enumerate(contexts):
+        if not isinstance(item, str):
+            raise TypeError(f"contexts[{i}] must be a str, got {type(item).__name__}")
+    return list(contexts)
+
+
+def hallucination(
+    answer: str,
+    contexts: str | Sequence[str],
+    judge: object | None = None,
+    *,
+    threshold: float | None = None,
+) -> HallucinationResult:
+    """Claim-level faithfulness of ``answer`` to ``contexts``.
+
+    Args:
+        answer: The text to check.
+        contexts: The passages the answer must be grounded in (one string or several).
+        judge: An LLM judge configuration; ``None`` uses the offline detector (no network).
+        threshold: Offline detector only: the support score a claim needs to count as
+            supported (default: the shipped threshold).
+
+    Returns:
+        The unsupported fraction as ``score``, the verdict, and every claim with its verdict.
+
+    Raises:
+        TypeError: ``answer`` or ``contexts`` is not text.
+        ConfigError: ``threshold`` is outside [0, 1], or the offline extras are not installed.
+
+    Example:
+        >>> hallucination("Born in 1950.", "She was born in 1950.").score
+        0.0
+    """
+    if not isinstance(answer, str):
+        raise TypeError(f"answer must be a str, got {type(answer).__name__}")
+    contexts_list = _as_list(contexts)
+    if judge is not None:
+        from llmops.eval._judge import judge_hallucination
+
+        return judge_hallucination(answer, contexts_list, judge)
+    return default_detector().check(answer, contexts_list, threshold=threshold)

