@@ -20,7 +20,8 @@ from llmops._internal import lazy_attributes as _lazy_attributes
 if TYPE_CHECKING:
     from llmops.eval._compare import Comparison, compare_configs, compare_runs
     from llmops.eval._hallucination import OfflineDetector, hallucination
-    from llmops.eval._judge import Judge
+    from llmops.eval._judge import Judge, judge_hallucination
+    from llmops.eval._judge_cache import judge_cache_stats
     from llmops.eval._metrics import CaseOutput, Score, metric
     from llmops.eval._results import CaseResult
     from llmops.eval._runner import EvalRun, run_suite
@@ -42,6 +43,8 @@ _LAZY = {
     "compare_configs": "llmops.eval._compare",
     "compare_runs": "llmops.eval._compare",
     "hallucination": "llmops.eval._hallucination",
+    "judge_cache_stats": "llmops.eval._judge_cache",
+    "judge_hallucination": "llmops.eval._judge",
     "load_suite": "llmops.eval._suite",
     "metric": "llmops.eval._metrics",
     "run_suite": "llmops.eval._runner",
@@ -62,6 +65,8 @@ __all__ = [
     "compare_configs",
     "compare_runs",
     "hallucination",
+    "judge_cache_stats",
+    "judge_hallucination",
     "load_suite",
     "metric",
     "run_suite",

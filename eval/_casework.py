@@ -49,10 +49,10 @@ class UsageTap:
             return
         with self._lock:
             usage = self._usage[trace_id]
-            usage["input_tokens"] += int(inputs or 0)  # type: ignore[call-overload]
-            usage["output_tokens"] += int(outputs or 0)  # type: ignore[call-overload]
-            if cost is not None:
-                usage["cost_usd"] = (usage["cost_usd"] or 0.0) + float(cost)  # type: ignore[arg-type]
+            usage["input_tokens"] += _number(inputs)
+            usage["output_tokens"] += _number(outputs)
+            if isinstance(cost, int | float):
+                usage["cost_usd"] = (usage["cost_usd"] or 0.0) + float(cost)
             usage["findings"] += findings
 
     def watch(self, trace_id: str) -> None:
@@ -64,6 +64,10 @@ class UsageTap:
             self._watched.discard(trace_id)
             found = self._usage.pop(trace_id, None)
         return found or {"input_tokens": 0, "output_tokens": 0, "cost_usd": None, "findings": 0}
+
+
+def _number(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0
 
 
 def _with_timeout(call: Callable[[], Any], timeout_s: float) -> Any:
@@ -193,15 +197,13 @@ def _case_span(target: Target, case: Case, run_id: str) -> Any:
                 if target.config is not None:
                     stack.enter_context(llmops.use_config(target.config))
                 stack.enter_context(llmops.tags("eval"))
-                span = stack.enter_context(
-                    llmops.span(
-                        "eval.case",
-                        **{
-                            "llmops.eval.run_id": run_id,
-                            "llmops.eval.case_id": case.id,
-                            "llmops.eval.target": target.label,
-                        },
-                    )
+                span = stack.enter_context(llmops.span("eval.case"))
+                span.set_attributes(
+                    {
+                        "llmops.eval.run_id": run_id,
+                        "llmops.eval.case_id": case.id,
+                        "llmops.eval.target": target.label,
+                    }
                 )
                 span.set_input(case.input)
                 yield span
@@ -226,10 +228,10 @@ def score_case(
     scores: dict[str, Score] = {}
     token = otel_context.attach(otel_context.Context())  # judge calls are not the case's cost
     try:
-        with llmops.span(
-            "eval.score",
-            **{"llmops.eval.run_id": run_id, "llmops.eval.case_trace_id": trace_id or ""},
-        ):
+        with llmops.span("eval.score") as span:
+            span.set_attributes(
+                {"llmops.eval.run_id": run_id, "llmops.eval.case_trace_id": trace_id or ""}
+            )
             for spec, definition in metrics:
                 try:
                     scores[spec.name] = definition.function(case, output, spec)

@@ -29,7 +29,8 @@ class TraceFilter:
 
 
 def _where(filters: TraceFilter) -> tuple[str, list[Any]]:
-    clauses, params = ["parent_span_id IS NULL", "name <> 'eval.case'"], []
+    clauses: list[str] = ["parent_span_id IS NULL", "name <> 'eval.case'"]
+    params: list[Any] = []
     for column, value in (
         ("name", filters.name),
         ("config_version", filters.config_version),

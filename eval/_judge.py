@@ -105,6 +105,7 @@ class Judge:
         return params
 
     def messages(self, prompt: str) -> list[dict[str, Any]]:
+        """The chat messages for one judge prompt (the config's fixed system prompt first)."""
         system = self.config.prompts.get("system")
         lead = [] if system is None or system.variables else [
             {"role": "system", "content": system.template}

@@ -77,6 +77,7 @@ class JudgeCache:
         self.folder = folder
 
     def path(self, key: str) -> Path:
+        """The entry's file: ``<folder>/<first 2 hex digits>/<key>.json``."""
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> dict[str, Any] | None:

@@ -207,7 +207,7 @@ def _hallucination(case: Case, output: CaseOutput, spec: MetricSpec) -> Score:
     contexts = contexts or list(case.context) or list(output.contexts)
     if not output.text.strip():
         return Score(None, status="skipped", details={"reason": "empty answer"})
-    judge = spec.options.get("judge")
+    judge = _judge(spec.options.get("judge"))
     try:
         result = hallucination(output.text, contexts, judge=judge, threshold=spec.threshold)
     except (BackendUnavailable, ModelCallError) as exc:
@@ -219,6 +219,43 @@ def _hallucination(case: Case, output: CaseOutput, spec: MetricSpec) -> Score:
         "unsupported_claims": [c.text for c in result.unsupported_claims],
     }
     return Score(result.score, passed=not result.hallucinated, details=details)
+
+
+_JUDGES: dict[str, Any] = {}
+
+
+def _judge(reference: Any) -> Any:
+    """One resolved judge per reference and registry (a registry lookup, not one per case)."""
+    if not isinstance(reference, str):
+        return reference
+    import os
+
+    from llmops._configure import active_settings
+
+    key = f"{reference}|{active_settings().home}|{os.environ.get('MLFLOW_TRACKING_URI', '')}"
+    with _LOCK:
+        judge = _JUDGES.get(key)
+    if judge is None:
+        from llmops.eval._judge import as_judge
+
+        judge = as_judge(reference)
+        with _LOCK:
+            _JUDGES.setdefault(key, judge)
+    return judge
+
+
+def resolve_judges(specs: list[MetricSpec]) -> None:
+    """Resolve every judge a suite names before any case runs: a bad reference is bad input."""
+    from llmops._errors import ConfigError
+
+    for spec in specs:
+        reference = spec.options.get("judge")
+        if reference is None:
+            continue
+        try:
+            _judge(reference)
+        except ConfigError as exc:
+            raise EvalDatasetError(f"metric {spec.name!r}: judge {reference!r}: {exc}") from None
 
 
 _BUILTINS = (

@@ -38,7 +38,11 @@ class CaseResult:
 
     @property
     def passed(self) -> bool:
-        return self.status == "ok" and all(s.passed is not False for s in self.scores.values())
+        # An errored score (a judge that was down) is not a pass: the case is not counted a
+        # success, though its value stays None rather than zero.
+        return self.status == "ok" and all(
+            s.passed is not False and s.status != "error" for s in self.scores.values()
+        )
 
 
 def _json(value: Any) -> str:

@@ -15,7 +15,7 @@ import orjson
 
 from llmops._errors import EvalDatasetError
 from llmops.eval._casework import UsageTap, run_case
-from llmops.eval._metrics import MetricDef, get_metric
+from llmops.eval._metrics import MetricDef, get_metric, resolve_judges
 from llmops.eval._results import (
     CaseResult,
     ResultWriter,
@@ -139,6 +139,7 @@ def _execute(
 
     store = open_results()
     metrics = [(spec, get_metric(spec)) for spec in suite.metrics]
+    resolve_judges(suite.metrics)
     cases = {case.id: (index, case) for index, case in enumerate(suite.case_list)}
     run_id = (
         previous_run(store, suite.hash, target.config_version, target.label) if resume else None

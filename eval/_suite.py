@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from llmops._errors import ConfigError, EvalDatasetError
 
 M = TypeVar("M", bound=BaseModel)
+Where = Callable[[list[Any]], str]
 
 
 class Case(BaseModel):
@@ -183,10 +184,7 @@ def load_cases(path: Path) -> tuple[list[Case], list[str]]:
         if not isinstance(data, list):
             raise EvalDatasetError(f"{path}:1: a cases file is a list of cases")
         where = [f"{path}:{locate([i])}" for i in range(len(data))]
-        cases = [
-            _validate(Case, item, lambda loc, i=i: f"{path}:{locate([i, *loc])}")
-            for i, item in enumerate(data)
-        ]
+        cases = [_validate(Case, item, _located(path, locate, [i])) for i, item in enumerate(data)]
         return cases, where
     cases, locations, problems = [], [], []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -198,7 +196,7 @@ def load_cases(path: Path) -> tuple[list[Case], list[str]]:
             problems.append(f"{path}:{number}: invalid JSON: {exc}")
             continue
         try:
-            cases.append(_validate(Case, item, lambda _loc, n=number: f"{path}:{n}"))
+            cases.append(_validate(Case, item, _at_line(path, number)))
             locations.append(f"{path}:{number}")
         except EvalDatasetError as exc:
             problems.append(str(exc))
@@ -207,6 +205,14 @@ def load_cases(path: Path) -> tuple[list[Case], list[str]]:
     if not cases:
         raise EvalDatasetError(f"{path}: no cases")
     return cases, locations
+
+
+def _located(path: Path, locate: Callable[[list[Any]], int], prefix: list[Any]) -> Where:
+    return lambda loc: f"{path}:{locate([*prefix, *loc])}"
+
+
+def _at_line(path: Path, line: int) -> Where:
+    return lambda _loc: f"{path}:{line}"
 
 
 def _validate(model: type[M], data: Any, where: Callable[[list[Any]], str]) -> M:

@@ -133,7 +133,7 @@ def call_target(target: Target, case: Case, seed: int) -> tuple[CaseOutput, dict
     from llmops import serving
 
     # The config's own seed wins; the suite's seed fills in so reruns sample the same.
-    overrides = {"seed": seed} if target.config.sampling.seed is None else {}
+    overrides: dict[str, Any] = {"seed": seed} if target.config.sampling.seed is None else {}
     reply = serving.chat(
         target.config,
         variables=_variables(target.config, case),

@@ -13,7 +13,8 @@ import re
 import unicodedata
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, Literal, Self
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -171,6 +172,12 @@ class AgentConfig(_Frozen):
     def version(self) -> str:
         """SHA-256 of :meth:`canonical_json`, 64 hex digits."""
         return hashlib.sha256(self.canonical_json()).hexdigest()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied; its version is computed afresh from its content."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("version", None)  # the cached hash belongs to the original
+        return copied
 
     @property
     def short_version(self) -> str:

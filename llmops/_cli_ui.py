@@ -26,7 +26,9 @@ def ui(
     host: Annotated[
         str, typer.Option(help="Interface to listen on; the UI has no login, keep it local.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0: any free port).")] = 5799,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="TCP port (0: any free port).")
+    ] = 5799,
     open_browser: Annotated[
         bool, typer.Option("--open/--no-open", help="Open the UI in a browser.")
     ] = False,

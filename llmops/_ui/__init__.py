@@ -38,9 +38,8 @@ def create_app(
         tracking_uri: MLflow tracking URI of the config registry; default as the registry's.
 
     Example:
-        >>> from starlette.testclient import TestClient
-        >>> TestClient(create_app(Path(".llmops/store"))).get("/api/traces").json()["total"]
-        4
+        >>> import uvicorn
+        >>> uvicorn.run(create_app(Path(".llmops/store")), host="127.0.0.1", port=5799)
     """
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException

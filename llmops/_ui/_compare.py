@@ -66,7 +66,9 @@ def side_by_side(left: str, right: str) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            rows += [("same", a[i], b[j]) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
+            rows += [
+                ("same", a[i], b[j]) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            ]
             continue
         olds, news = a[i1:i2], b[j1:j2]
         for k in range(max(len(olds), len(news))):

@@ -146,7 +146,7 @@ def _pretty(text: str | None) -> str | None:
 def compare_choices(versions: dict[str, list[ConfigVersion]]) -> list[tuple[str, str]]:
     """``(ref, label)`` options for the compare form: every version, aliases in the label."""
     options = []
-    for name, found in sorted(versions.items()):
+    for _name, found in sorted(versions.items()):
         for version in found:
             aliases = f" ({', '.join(version.aliases)})" if version.aliases else ""
             options.append((version.ref, f"{version.ref} · v{version.mlflow_version}{aliases}"))

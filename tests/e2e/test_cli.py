@@ -17,7 +17,7 @@ LLMOPS = str(Path(sys.executable).with_name("llmops"))
 def _run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, LLMOPS_HOME=str(home), COLUMNS="200")
     env.pop("LLMOPS_RAISE_INTERNAL_ERRORS", None)
-    result = subprocess.run([LLMOPS, *args], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([LLMOPS, *args], env=env, capture_output=True, text=True, timeout=900)
     if check and result.returncode != 0:
         raise AssertionError(f"llmops {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result

@@ -27,7 +27,8 @@ LLMOPS = str(Path(sys.executable).with_name("llmops"))
 HAS_MLFLOW = importlib.util.find_spec("mlflow") is not None
 
 pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
 )
 
 # Traces from the real decorators in a separate process, and (with MLflow) two config versions.
@@ -61,7 +62,7 @@ SEED = textwrap.dedent(
 
         registry = ConfigRegistry()
         registry.register(config, aliases=("production",))
-        candidate = config.model_copy(update={"metadata": {"retrieval_k": 3}})
+        candidate = AgentConfig(name="e2e-bot", model={"id": "tiny"}, metadata={"retrieval_k": 3})
         registry.register(candidate, aliases=("candidate",))
     llmops.shutdown()
     """
@@ -98,7 +99,11 @@ def ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("ui") / "home"
     mode = "register" if HAS_MLFLOW else "traces"
     seed = subprocess.run(
-        [sys.executable, "-c", SEED, mode], env=_env(home), capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", SEED, mode],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert seed.returncode == 0, seed.stderr
     proc = subprocess.Popen(
@@ -113,10 +118,10 @@ def ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=15)
+            proc.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait(timeout=5)
+            proc.communicate(timeout=5)
 
 
 @pytest.fixture(scope="module")
@@ -134,17 +139,22 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def console_errors() -> list[str]:
+    """Script errors, CSP violations and failed loads the page reported."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Any, console_errors: list[str]) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    opened.on("pageerror", lambda exc: console_errors.append(str(exc)))
     opened.on(
-        "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
+        "console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None
     )
     yield opened
     context.close()
-    assert errors == []  # no script errors, no blocked or missing resources
+    assert console_errors == []
 
 
 def test_browse_traces_down_to_a_span(ui_url: str, page: Any) -> None:
@@ -163,21 +173,27 @@ def test_browse_traces_down_to_a_span(ui_url: str, page: Any) -> None:
     assert detail.locator("h2").inner_text() == "chat tiny"
     attributes = detail.locator("table.attributes").all_inner_texts()
     text = "\n".join(attributes)
-    assert "gen_ai.request.model" in text and "tiny" in text
+    assert "gen_ai.request.model" in text
+    assert "tiny" in text
     assert "gen_ai.usage.input_tokens" in text
     assert "a grounded answer" in detail.locator("#span-output").inner_text()
     selected = page.locator("#waterfall tr.selected")
-    assert selected.count() == 1 and "chat tiny" in selected.inner_text()
+    assert selected.count() == 1
+    assert "chat tiny" in selected.inner_text()
 
 
-def test_filter_traces_by_errors_and_search(ui_url: str, page: Any) -> None:
+def test_filter_traces_and_see_bad_parameters_explained(
+    ui_url: str, page: Any, console_errors: list[str]
+) -> None:
     page.goto(ui_url)
     page.get_by_label("Search").fill("no-such-agent")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"q=no-such-agent"))
     assert "No traces match these filters" in page.locator("main").inner_text()
-    page.goto(ui_url + "?page=zero")
+    response = page.goto(ui_url + "?page=zero")
+    assert response.status == 400
     assert "expected a whole number" in page.locator("#error-message").inner_text()
+    console_errors[:] = [e for e in console_errors if "status of 400" not in e]
 
 
 @pytest.mark.skipif(not HAS_MLFLOW, reason="config versions need MLflow (llmops[registry])")

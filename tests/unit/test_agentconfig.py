@@ -224,3 +224,14 @@ def test_use_config_stamps_spans_in_scope(llmops_spans: SpanRecorder) -> None:
     # An agent's own name wins over the scope's.
     assert dict(spans[3].attributes or {})[semconv.GEN_AI_AGENT_NAME] == "custom-name"
     assert semconv.LLMOPS_CONFIG_VERSION not in dict(spans[4].attributes or {})
+
+
+def test_a_copy_gets_its_own_version_even_after_the_original_was_hashed() -> None:
+    from llmops import AgentConfig
+
+    original = AgentConfig(name="bot", model={"provider": "openai", "id": "m"})
+    first = original.version
+    changed = original.model_copy(update={"metadata": {"k": 1}})
+    assert changed.version != first
+    assert changed.version == AgentConfig.model_validate(changed.model_dump()).version
+    assert original.model_copy().version == first

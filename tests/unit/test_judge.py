@@ -118,12 +118,12 @@ def judge_server(reply: Callable[[str], str] = word_overlap_judge) -> Iterator[S
 
 
 def judge_config(**sampling: Any) -> AgentConfig:
-    return AgentConfig(
-        name="faithfulness-judge",
-        model={"provider": "openai", "id": "stub-judge", "served_name": "stub-judge"},
-        sampling=sampling,
-        pricing={"input_per_token": 0.001, "output_per_token": 0.002},
-    )
+    return AgentConfig.model_validate({
+        "name": "faithfulness-judge",
+        "model": {"provider": "openai", "id": "stub-judge", "served_name": "stub-judge"},
+        "sampling": sampling,
+        "pricing": {"input_per_token": 0.001, "output_per_token": 0.002},
+    })  # fmt: skip
 
 
 def judge(server: ScriptedServer, **options: Any) -> Judge:
@@ -206,7 +206,7 @@ def test_supported_and_unsupported_claims(llmops_spans: SpanRecorder) -> None:
     # both calls are chat spans under the judge's config, inside one judge span
     chats = [s for s in llmops_spans.spans if s.name == "chat stub-judge"]
     assert len(chats) == 2
-    assert all(s.attributes[semconv.LLMOPS_CONFIG_VERSION] == result.version for s in chats)
+    assert all((s.attributes or {})[semconv.LLMOPS_CONFIG_VERSION] == result.version for s in chats)
     parent = llmops_spans.by_name("judge hallucination")
     assert {s.parent.span_id for s in chats if s.parent} == {parent.context.span_id}
 

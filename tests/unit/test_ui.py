@@ -13,13 +13,13 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("jinja2")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-import llmops  # noqa: E402
-from llmops._agentconfig import AgentConfig  # noqa: E402
-from llmops._ui import create_app  # noqa: E402
-from llmops._ui._compare import side_by_side  # noqa: E402
-from llmops._ui._trace import waterfall  # noqa: E402
+import llmops
+from llmops._agentconfig import AgentConfig
+from llmops._ui import create_app
+from llmops._ui._compare import side_by_side
+from llmops._ui._trace import waterfall
 
 XSS = "<script>alert('x')</script>"
 CONFIG = AgentConfig(name="ui-bot", model={"id": "tiny-model"})
@@ -93,12 +93,15 @@ def test_traces_list_shows_every_trace_newest_first(client: TestClient) -> None:
     assert names == [XSS, "invoke_agent ui-bot", "invoke_agent ui-bot", "invoke_agent ui-bot"]
     agent = data["traces"][1]
     assert agent["span_count"] == 3
-    assert agent["input_tokens"] == 12 and agent["cost_usd"] == pytest.approx(0.0025)
-    assert agent["config_name"] == "ui-bot" and agent["config_version"] == CONFIG.version
+    assert agent["input_tokens"] == 12
+    assert agent["cost_usd"] == pytest.approx(0.0025)
+    assert agent["config_name"] == "ui-bot"
+    assert agent["config_version"] == CONFIG.version
     page = client.get("/")
     assert page.status_code == 200
     assert page.text.count('class="trace-link"') == 4
-    assert "invoke_agent ui-bot" in page.text and "sess-1" in page.text
+    assert "invoke_agent ui-bot" in page.text
+    assert "sess-1" in page.text
 
 
 def test_filters_and_paging(client: TestClient) -> None:
@@ -116,7 +119,8 @@ def test_filters_and_paging(client: TestClient) -> None:
     slowest = client.get("/api/traces?sort=spans").json()["traces"][0]
     assert slowest["span_count"] == 3
     html = client.get("/?limit=2&errors=1").text
-    assert "page 1 of 1" in html and 'name="errors" value="1" checked' in html
+    assert "page 1 of 1" in html
+    assert 'name="errors" value="1" checked' in html
     assert 'href="/?page=2&amp;limit=2"' in client.get("/?limit=2").text
 
 
@@ -138,7 +142,8 @@ def test_bad_query_parameters_are_400_with_the_reason(
     assert page.status_code == 400
     assert message in page.text.replace("&#39;", "'")
     api = client.get(f"/api/traces?{query}")
-    assert api.status_code == 400 and message in api.json()["error"]
+    assert api.status_code == 400
+    assert message in api.json()["error"]
 
 
 def test_trace_page_waterfall_and_span_detail(client: TestClient) -> None:
@@ -148,19 +153,32 @@ def test_trace_page_waterfall_and_span_detail(client: TestClient) -> None:
     rows = re.findall(r'data-span-id="([0-9a-f]{16})"', page.text)
     assert len(rows) == 3
     spans = {s["span_id"]: s for s in client.get(f"/api/traces/{trace_id}").json()["spans"]}
-    assert [spans[r]["name"] for r in rows] == ["invoke_agent ui-bot", "execute_tool lookup", "chat tiny-model"]
+    assert [spans[r]["name"] for r in rows] == [
+        "invoke_agent ui-bot",
+        "execute_tool lookup",
+        "chat tiny-model",
+    ]
     assert page.text.count('<span class="indent">') == 2  # both children one level deep
-    assert 'id="span-detail"' in page.text and "<h2>invoke_agent ui-bot</h2>" in page.text
+    assert 'id="span-detail"' in page.text
+    assert "<h2>invoke_agent ui-bot</h2>" in page.text
     llm_id = rows[2]
     detail = client.get(f"/traces/{trace_id}?span={llm_id}").text
     assert "<h2>chat tiny-model</h2>" in detail
-    for expected in ("gen_ai.request.model", "tiny-model", "gen_ai.usage.input_tokens", "llmops.cost.usd"):
+    for expected in (
+        "gen_ai.request.model",
+        "tiny-model",
+        "gen_ai.usage.input_tokens",
+        "llmops.cost.usd",
+    ):
         assert expected in detail
-    assert "llmops.guardrail" in detail and "EMAIL_ADDRESS" in detail
-    assert 'id="span-output"' in detail and "an answer" in detail
+    assert "llmops.guardrail" in detail
+    assert "EMAIL_ADDRESS" in detail
+    assert 'id="span-output"' in detail
+    assert "an answer" in detail
     bars = re.findall(r'<rect class="bar-(\w+)" x="([\d.]+)" y="1" width="([\d.]+)"', detail)
     assert [b[0] for b in bars] == ["agent", "tool", "llm"]
-    assert float(bars[0][1]) == 0 and float(bars[0][2]) == 100
+    assert float(bars[0][1]) == 0
+    assert float(bars[0][2]) == 100
 
 
 def test_failed_span_shows_its_exception(client: TestClient) -> None:
@@ -169,19 +187,23 @@ def test_failed_span_shows_its_exception(client: TestClient) -> None:
     tool = next(s for s in spans if s["name"] == "execute_tool lookup")
     assert tool["status_code"] == "ERROR"
     page = client.get(f"/traces/{trace_id}?span={tool['span_id']}").text
-    assert "event-exception" in page and "nothing about missing" in page
-    assert "LookupFailed" in page and "stack trace" in page
+    assert "event-exception" in page
+    assert "nothing about missing" in page
+    assert "LookupFailed" in page
+    assert "stack trace" in page
 
 
 def test_unknown_ids_are_404_and_prefixes_redirect(client: TestClient) -> None:
     trace_id = _trace_ids(client)[0]
     redirect = client.get(f"/traces/{trace_id[:10]}", follow_redirects=False)
-    assert redirect.status_code == 302 and redirect.headers["location"] == f"/traces/{trace_id}"
+    assert redirect.status_code == 302
+    assert redirect.headers["location"] == f"/traces/{trace_id}"
     assert client.get("/traces/" + "f" * 32).status_code == 404
     assert client.get("/traces/not-a-trace-id").status_code == 404
     assert client.get(f"/traces/{trace_id}?span=0000000000000000").status_code == 404
     missing = client.get("/api/traces/" + "0" * 32)
-    assert missing.status_code == 404 and "no trace" in missing.json()["error"]
+    assert missing.status_code == 404
+    assert "no trace" in missing.json()["error"]
     assert client.get("/no/such/page").status_code == 404
     assert client.get("/static/../../etc/passwd").status_code == 404
     assert client.get("/static/ui.css").headers["content-type"].startswith("text/css")
@@ -196,7 +218,8 @@ def test_span_names_and_values_are_escaped(client: TestClient) -> None:
     assert "<script" not in page.text
     assert "&lt;script&gt;" in page.text
     csp = page.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
     assert page.headers["x-content-type-options"] == "nosniff"
 
 
@@ -206,7 +229,8 @@ def test_configs_page_without_a_registry_explains_instead_of_failing(
     page = client.get("/configs")
     assert page.status_code == 200
     assert 'id="registry-message"' in page.text
-    assert "ui-bot" in page.text and CONFIG.version[:12] in page.text  # seen in traces
+    assert "ui-bot" in page.text
+    assert CONFIG.version[:12] in page.text
     assert not (home / "mlflow.db").exists()  # a read-only page creates no registry
 
 
@@ -234,17 +258,34 @@ def _write_run(store: Path, run_id: str, version: str, cases: dict[str, tuple[fl
     )
     tables.table("eval_cases").append(
         [
-            {"run_id": run_id, "case_id": case_id, "case_index": i, "status": "ok",
-             "input": '{"q": "' + case_id + '"}', "output": '"answer"', "latency_ms": 10.0 + i,
-             "input_tokens": 10, "output_tokens": 5, "cost_usd": 0.001, "trace_id": trace_id,
-             "finished_ns": now}
+            {
+                "run_id": run_id,
+                "case_id": case_id,
+                "case_index": i,
+                "status": "ok",
+                "input": '{"q": "' + case_id + '"}',
+                "output": '"answer"',
+                "latency_ms": 10.0 + i,
+                "input_tokens": 10,
+                "output_tokens": 5,
+                "cost_usd": 0.001,
+                "trace_id": trace_id,
+                "finished_ns": now,
+            }
             for i, (case_id, (_, trace_id)) in enumerate(sorted(cases.items()))
         ]
     )
     tables.table("eval_scores").append(
         [
-            {"run_id": run_id, "case_id": case_id, "metric": "faithfulness", "value": value,
-             "passed": value >= 0.5, "status": "ok", "written_ns": now}
+            {
+                "run_id": run_id,
+                "case_id": case_id,
+                "metric": "faithfulness",
+                "value": value,
+                "passed": value >= 0.5,
+                "status": "ok",
+                "written_ns": now,
+            }
             for case_id, (value, _) in cases.items()
         ]
     )
@@ -263,10 +304,11 @@ def eval_runs(client: TestClient, traced: dict[str, Any]) -> dict[str, Any]:
 def test_eval_run_pages(client: TestClient, eval_runs: dict[str, Any]) -> None:
     listing = client.get("/evals")
     assert listing.status_code == 200
-    assert "run-base" in listing.text and "run-cand" in listing.text
+    assert "run-base" in listing.text
+    assert "run-cand" in listing.text
     run = client.get("/evals/run-cand")
     assert run.status_code == 200
-    assert run.text.count("<summary class=\"mono\">case-") == 8
+    assert run.text.count('<summary class="mono">case-') == 8
     assert run.text.count("cell-fail") == 6
     assert f'href="/traces/{eval_runs["trace_ids"][1]}"' in run.text
     assert client.get("/evals/run-nope").status_code == 404
@@ -289,7 +331,8 @@ def test_compare_runs_shows_deltas_with_intervals_and_linked_cases(
     differences = page.text[page.text.index('id="case-differences"') :]
     assert differences.count("/traces/") == 12  # six changed cases, a trace for each side
     # Neither version is registered: the diff half says why, the eval half still works.
-    assert 'id="config-diff"' in page.text and "message warn" in page.text
+    assert 'id="config-diff"' in page.text
+    assert "message warn" in page.text
 
 
 def test_compare_parameters(client: TestClient, eval_runs: dict[str, Any]) -> None:
@@ -297,19 +340,28 @@ def test_compare_parameters(client: TestClient, eval_runs: dict[str, Any]) -> No
     assert client.get("/compare?a=ui-bot@production").status_code == 400
     assert client.get("/compare?a=no-at-sign&b=x@y").status_code == 400
     by_version = client.get(f"/compare?a=ui-bot@{'a' * 12}&b=ui-bot@{'b' * 12}")
-    assert by_version.status_code == 200 and 'id="metrics"' in by_version.text
+    assert by_version.status_code == 200
+    assert 'id="metrics"' in by_version.text
     unknown = client.get("/compare?a=ui-bot@cafe&b=ui-bot@beef")
-    assert unknown.status_code == 200 and 'id="eval-message"' in unknown.text
+    assert unknown.status_code == 200
+    assert 'id="eval-message"' in unknown.text
     alias = client.get("/compare?a=ui-bot@production&b=ui-bot@candidate")
-    assert alias.status_code == 400 and "registry" in alias.text
+    assert alias.status_code == 400
+    assert "registry" in alias.text
 
 
 def test_empty_store(tmp_path: Path) -> None:
     with TestClient(create_app(tmp_path / "empty-store")) as client:
         page = client.get("/")
-        assert page.status_code == 200 and "No traces" in page.text
+        assert page.status_code == 200
+        assert "No traces" in page.text
         assert client.get("/evals").status_code == 200
-        assert client.get("/api/traces").json() == {"traces": [], "total": 0, "page": 1, "limit": 50}
+        assert client.get("/api/traces").json() == {
+            "traces": [],
+            "total": 0,
+            "page": 1,
+            "limit": 50,
+        }
 
 
 def _span(span_id: str, parent: str | None, start: int, end: int) -> dict[str, Any]:
@@ -326,7 +378,11 @@ def test_waterfall_places_bars_and_nests_children() -> None:
     ]
     rows = waterfall(spans)
     assert [(r.span["span_id"], r.depth) for r in rows] == [
-        ("root", 0), ("c1", 1), ("g1", 2), ("c2", 1), ("orphan", 0)
+        ("root", 0),
+        ("c1", 1),
+        ("g1", 2),
+        ("c2", 1),
+        ("orphan", 0),
     ]
     by_id = {r.span["span_id"]: r for r in rows}
     assert (by_id["c1"].offset_pct, by_id["c1"].width_pct) == (10.0, 30.0)

@@ -35,13 +35,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
 
 
 def judge_config(api_base: str) -> AgentConfig:
-    return AgentConfig(
-        name="faithfulness-judge",
-        model={"provider": "openai", "id": "gemma-3-270m", "served_name": "gemma-3-270m",
-               "api_base": api_base},
-        sampling={"temperature": 0.0, "max_tokens": 160, "seed": 1},
-        pricing={"gpu_hour_usd": 0.36},
-    )  # fmt: skip
+    return AgentConfig.model_validate({
+        "name": "faithfulness-judge",
+        "model": {"provider": "openai", "id": "gemma-3-270m", "served_name": "gemma-3-270m",
+                  "api_base": api_base},
+        "sampling": {"temperature": 0.0, "max_tokens": 160, "seed": 1},
+        "pricing": {"gpu_hour_usd": 0.36},
+    })  # fmt: skip
 
 
 def _score(judge: object) -> HallucinationResult | llmops.ModelCallError:
