@@ -4,14 +4,13 @@ The offline detector needs no judge and no network. It splits the answer into cl
 (:func:`~llmops.eval._claims.split_claims`) and scores each claim's support by the contexts
 with a small logistic model over a handful of signals:
 
-- ``sentence_similarity``: the best cosine similarity (all-MiniLM-L6-v2) to a context sentence;
-- ``word_support_mean`` / ``word_support_min``: for each content word of the claim, its best
-  similarity to a context word (contextual word vectors, as in BERTScore precision);
+- ``word_support_mean``: for each content word of the claim, its best cosine similarity to a
+  context word (all-MiniLM-L6-v2 contextual word vectors, as in BERTScore precision), averaged;
 - ``lexical_coverage``: the share of the claim's content words found in the contexts;
 - ``unseen_numbers`` / ``unseen_entities``: the share of its numbers and capitalised names that
   the contexts never mention;
-- ``negation_mismatch``: the claim negates and its best context sentence does not, or the
-  reverse.
+- ``negation_mismatch``: the claim negates and its closest context sentence (by sentence
+  embedding, also reported as the claim's evidence) does not, or the reverse.
 
 The weights and the default threshold ship in ``_data/hallucination_model.json``, written by
 ``scripts/train_hallucination.py``. A claim is supported when its support score reaches the
@@ -46,10 +45,12 @@ if TYPE_CHECKING:
     from llmops.eval._embeddings import Encoding, MiniLMEncoder
 
 MODEL_PATH = Path(__file__).resolve().parent / "_data" / "hallucination_model.json"
+# Every feature is a share or an average, never a count: in the QA training data the
+# hallucinated answer is nearly always the longer one, and a detector that learns length fails on
+# other data. (Best-sentence similarity and the weakest word's similarity were tried and dropped:
+# on QA they learned a negative weight, i.e. answer length.)
 FEATURES = (
-    "sentence_similarity",
     "word_support_mean",
-    "word_support_min",
     "lexical_coverage",
     "unseen_numbers",
     "unseen_entities",
@@ -117,18 +118,31 @@ def _content_vectors(encoding: Encoding) -> np.ndarray:
     return encoding.word_vectors[keep]
 
 
-def claim_features(claim: str, encoding: Encoding, context: _Context) -> tuple[list[float], int]:
-    """The :data:`FEATURES` of one claim and the index of its best context sentence."""
+@dataclass(frozen=True)
+class ClaimSignals:
+    """What :func:`claim_features` measured for one claim.
+
+    Attributes:
+        values: The :data:`FEATURES`, in order.
+        best: Index of the most similar context sentence (the evidence).
+        similarity: Cosine similarity of the claim to that sentence.
+    """
+
+    values: list[float]
+    best: int
+    similarity: float
+
+
+def claim_features(claim: str, encoding: Encoding, context: _Context) -> ClaimSignals:
+    """The :data:`FEATURES` of one claim and its closest context sentence."""
     import numpy as np
 
     sims = np.array([float(encoding.sentence @ c.sentence) for c in context.encodings])
     best = int(sims.argmax())
     vectors = _content_vectors(encoding)
+    word_mean = 1.0
     if len(vectors) and len(context.word_matrix):
-        word_support = (vectors @ context.word_matrix.T).max(axis=1)
-        word_mean, word_min = float(word_support.mean()), float(word_support.min())
-    else:
-        word_mean = word_min = 1.0
+        word_mean = float((vectors @ context.word_matrix.T).max(axis=1).mean())
     facts = extract_facts(claim)
     coverage = (
         sum(w in context.stems for w in facts.content) / len(facts.content) if facts.content else 1
@@ -136,9 +150,8 @@ def claim_features(claim: str, encoding: Encoding, context: _Context) -> tuple[l
     unseen_numbers = _unseen_share(facts.numbers, context.numbers)
     unseen_entities = _unseen_share({stem(e) for e in facts.entities}, context.stems)
     negated = _negates(claim) != _negates(context.sentences[best])
-    values = [float(sims[best]), word_mean, word_min, float(coverage), unseen_numbers,
-              unseen_entities, float(negated)]  # fmt: skip
-    return values, best
+    values = [word_mean, float(coverage), unseen_numbers, unseen_entities, float(negated)]
+    return ClaimSignals(values, best, float(sims[best]))
 
 
 def _unseen_share(items: frozenset[str] | set[str], known: frozenset[str]) -> float:
@@ -150,7 +163,7 @@ def _negates(text: str) -> bool:
     return "n't" in lowered or any(w.lower() in _NEGATIONS for w in words(text))
 
 
-def _reasons(claim: str, values: list[float], context: _Context) -> tuple[str, ...]:
+def _reasons(claim: str, signals: ClaimSignals, context: _Context) -> tuple[str, ...]:
     facts = extract_facts(claim)
     reasons = [f"number {n} not in context" for n in sorted(facts.numbers - context.numbers)]
     reasons += [
@@ -159,9 +172,9 @@ def _reasons(claim: str, values: list[float], context: _Context) -> tuple[str, .
     missing = [w for w in dict.fromkeys(facts.content) if w not in context.stems]
     if missing:
         reasons.append("words not in context: " + ", ".join(missing[:5]))
-    if values[FEATURES.index("negation_mismatch")]:
+    if signals.values[FEATURES.index("negation_mismatch")]:
         reasons.append("negation differs from the closest context sentence")
-    reasons.append(f"closest context sentence similarity {values[0]:.2f}")
+    reasons.append(f"closest context sentence similarity {signals.similarity:.2f}")
     return tuple(reasons)
 
 
@@ -244,10 +257,10 @@ class OfflineDetector:
             if not _checkable(claim):
                 scored.append(Claim(claim, True, 1.0, None, ("nothing to check",)))
                 continue
-            values, best = claim_features(claim, encoding, context)
-            support = self.model.support(values)
-            reasons = _reasons(claim, values, context)
-            evidence = context.sentences[best]
+            signals = claim_features(claim, encoding, context)
+            support = self.model.support(signals.values)
+            reasons = _reasons(claim, signals, context)
+            evidence = context.sentences[signals.best]
             scored.append(Claim(claim, support >= cut, round(support, 4), evidence, reasons))
         return self._result(scored, cut, {"context_sentences": len(context.sentences)})
 

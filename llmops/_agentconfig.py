@@ -11,9 +11,9 @@ import hashlib
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, Literal, Self
 
 import orjson

@@ -88,6 +88,11 @@ def quickstart() -> None:
         from llmops._cli_eval import _report
 
         _report(result.evaluation, junit=None, markdown=None)
+    console.rule("web UI")
+    for url, status, size in _quickstart.show_in_ui():
+        mark = "[green]ok[/green]" if status == 200 else f"[red]HTTP {status}[/red]"
+        console.print(f"  {mark}  {url}  ({size:,} bytes)", highlight=False)
+    console.print("Browse them: [bold]llmops ui[/bold] (http://127.0.0.1:5799)")
     store = active_settings().store_dir()
     console.print(
         f"{len(traces)} traces of session [bold]{result.session_id}[/bold] stored in {store}\n"

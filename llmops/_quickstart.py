@@ -159,6 +159,9 @@ def eval_target(config: AgentConfig, api_base: str) -> Callable[[str], dict[str,
         reply = respond(question, config, api_base)
         return {"answer": reply.text, "contexts": [p.text for p in reply.passages]}
 
+    support_bot.__qualname__ = (
+        "support_bot"  # results name the target llmops._quickstart:support_bot
+    )
     return support_bot
 
 
@@ -219,3 +222,51 @@ def evaluate(api_base: str) -> EvalRun:
     candidate = registry.get("support-bot@candidate")
     baseline = run_suite(suite, eval_target(production, api_base), config=production)
     return run_suite(suite, eval_target(candidate, api_base), config=candidate, baseline=baseline)
+
+
+UI_PAGES = (
+    "/",
+    "/compare?a=support-bot@production&b=support-bot@candidate",
+    "/evals",
+)
+
+
+def show_in_ui(pages: tuple[str, ...] = UI_PAGES) -> list[tuple[str, int, int]]:
+    """Start the web UI on a free port, fetch ``pages`` over HTTP, stop it.
+
+    Returns:
+        ``(url, status, bytes)`` per page: proof the UI renders what the quickstart stored.
+    """
+    import socket
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    import uvicorn
+
+    from llmops._ui import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True, name="llmops-quickstart-ui")
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    shown = []
+    try:
+        for page in pages:
+            url = f"http://127.0.0.1:{port}{page}"
+            try:
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    shown.append((url, response.status, len(response.read())))
+            except urllib.error.HTTPError as exc:
+                shown.append((url, exc.code, 0))
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    return shown

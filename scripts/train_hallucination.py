@@ -150,7 +150,7 @@ def featurize(
             continue
         encodings, context = prepare(encoder, claims, [knowledge])
         for claim, encoding in zip(claims, encodings, strict=True):
-            rows.append(claim_features(claim, encoding, context)[0])
+            rows.append(claim_features(claim, encoding, context).values)
             labels.append(1 - hallucinated)
             groups.append(group_offset + index)
     return rows, labels, groups

@@ -84,9 +84,11 @@ def test_exit_codes_reports_and_compare(project: Path) -> None:
 
     bad = run(project, "eval", "run", "bad.yaml", "--no-mlflow")
     assert bad.returncode == 2
-    assert "bad.yaml" in bad.stderr and "expected: missing" in bad.stderr
+    assert "bad.yaml" in bad.stderr
+    assert "expected: missing" in bad.stderr
     missing = run(project, "eval", "run", "pass.yaml", "--config", "nope@production", "--no-mlflow")
-    assert missing.returncode == 2 and "nope" in missing.stderr
+    assert missing.returncode == 2
+    assert "nope" in missing.stderr
 
     listed = run(project, "eval", "list")
     ids = [line.split()[1] for line in listed.stdout.splitlines() if "completed" in line]
@@ -102,4 +104,5 @@ def test_suites_run_as_pytest_tests(project: Path) -> None:
     assert "3 passed, 2 skipped" in ok.stdout or "4 passed, 1 skipped" in ok.stdout
     bad = run(project, "-q", "-p", "no:cacheprovider", "--llmops-suite", "fail.yaml", tool=PYTEST)
     assert bad.returncode == 1
-    assert "case[a]" in bad.stdout and "gate[0]" in bad.stdout
+    assert "case[a]" in bad.stdout
+    assert "gate[0]" in bad.stdout

@@ -85,14 +85,19 @@ def test_a_suite_on_the_real_model_is_stored_priced_and_logged(
     assert run.config_version == candidate.version
     for case in run.cases:
         assert case.status == "ok", case.error
-        assert case.output is not None and case.output.text.strip()
-        assert case.input_tokens > 10 and case.output_tokens > 0
-        assert case.cost_usd is not None and case.cost_usd > 0
+        assert case.output is not None
+        assert case.output.text.strip()
+        assert case.input_tokens > 10
+        assert case.output_tokens > 0
+        assert case.cost_usd is not None
+        assert case.cost_usd > 0
         assert case.cost_source == "config:gpu_hour"
         offline = case.scores["hallucination"]
-        assert offline.status == "ok" and 0.0 <= offline.value <= 1.0
+        assert offline.status == "ok"
+        assert 0.0 <= offline.value <= 1.0
         judge = case.scores["hallucination_judge"]
-        assert judge.status == "error" and judge.value is None
+        assert judge.status == "error"
+        assert judge.value is None
         assert "BackendUnavailable" in judge.details["error"]
     assert run.summary["cost_per_case_usd"]["value"] > 0
     assert {g.gate: g.status for g in run.gates}["error_rate <= 0"] == "passed"
