@@ -25,11 +25,22 @@ from llmops.eval._results import (
 )
 
 if TYPE_CHECKING:
-    from llmops._store import Store
     from llmops.eval._suite import Case, MetricSpec, Suite
     from llmops.eval._targets import Target
 
 EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a suite runs (see :func:`run_suite` for each field)."""
+
+    executor: str = "local"
+    concurrency: int | None = None
+    resume: bool = True
+    api_base: str | None = None
+    log_to_mlflow: bool = True
+    on_case: Callable[[CaseResult], None] | None = None
 
 
 @dataclass
@@ -102,37 +113,22 @@ def run_suite(
 
     if executor not in EXECUTORS:
         raise EvalDatasetError(f"unknown executor {executor!r} (use one of {EXECUTORS})")
+    options = RunOptions(executor, concurrency, resume, api_base, log_to_mlflow, on_case)
     chosen = target if target is not None else (config if config is not None else suite.target)
     resolved = resolve_target(chosen, config=config if target is not None else None)
     base_run = baseline if isinstance(baseline, EvalRun) else None
     if baseline is not None and base_run is None:
+        # A callable target runs under the baseline config; otherwise the baseline is the target.
         base_target = target if target is not None and callable(target) else None
-        base_run = _execute(
-            suite,
-            resolve_target(base_target or baseline, config=baseline if base_target else None),
-            executor,
-            concurrency,
-            resume,
-            api_base,
-            log_to_mlflow,
-            on_case,
-            None,
+        base_resolved = resolve_target(
+            base_target or baseline, config=baseline if base_target else None
         )
-    return _execute(
-        suite, resolved, executor, concurrency, resume, api_base, log_to_mlflow, on_case, base_run
-    )
+        base_run = _execute(suite, base_resolved, options, None)
+    return _execute(suite, resolved, options, base_run)
 
 
 def _execute(
-    suite: Suite,
-    target: Target,
-    executor: str,
-    concurrency: int | None,
-    resume: bool,
-    api_base: str | None,
-    log_to_mlflow: bool,
-    on_case: Callable[[CaseResult], None] | None,
-    baseline: EvalRun | None,
+    suite: Suite, target: Target, options: RunOptions, baseline: EvalRun | None
 ) -> EvalRun:
     from llmops import flush
     from llmops.eval._targets import serving_for
@@ -142,32 +138,32 @@ def _execute(
     resolve_judges(suite.metrics)
     cases = {case.id: (index, case) for index, case in enumerate(suite.case_list)}
     run_id = (
-        previous_run(store, suite.hash, target.config_version, target.label) if resume else None
+        previous_run(store, suite.hash, target.config_version, target.label)
+        if options.resume
+        else None
     )
     done = scored_cases(store, run_id, cases) if run_id else []
     run_id = run_id or uuid.uuid4().hex[:16]
     writer = ResultWriter(store, run_id, suite.hash, target.config_version)
     started = time.time_ns()
-    row = _run_row(run_id, suite, target, executor, started, baseline)
+    row = _run_row(run_id, suite, target, options.executor, started, baseline)
     writer.write_run({**row, "status": "running"})
     finished_ids = {r.case.id for r in done}
     todo = [(i, c) for i, c in enumerate(suite.case_list) if c.id not in finished_ids]
     results = list(done)
     try:
-        with serving_for(target, api_base) if todo else _nothing(target):
-            for result in _run_cases(target, todo, metrics, suite, run_id, executor, concurrency):
+        with serving_for(target, options.api_base) if todo else _nothing(target):
+            for result in _run_cases(target, todo, metrics, suite, run_id, options):
                 writer.write_case(result)
                 results.append(result)
-                if on_case is not None:
-                    on_case(result)
+                if options.on_case is not None:
+                    options.on_case(result)
     except BaseException:
         writer.write_run({**row, "status": "failed", "finished_ns": time.time_ns()})
         raise
     flush()
     results.sort(key=lambda r: r.index)
-    return _finish(
-        suite, target, executor, store, writer, row, results, metrics, baseline, log_to_mlflow
-    )
+    return _finish(suite, target, options, writer, row, results, metrics, baseline)
 
 
 @contextmanager
@@ -181,12 +177,11 @@ def _run_cases(
     metrics: list[tuple[MetricSpec, MetricDef]],
     suite: Suite,
     run_id: str,
-    executor: str,
-    concurrency: int | None,
+    options: RunOptions,
 ) -> Iterator[CaseResult]:
     if not todo:
         return
-    if executor == "ray":
+    if options.executor == "ray":
         from llmops.eval._ray import run_cases_on_ray
 
         yield from run_cases_on_ray(target, todo, suite, run_id)
@@ -195,7 +190,7 @@ def _run_cases(
 
     tap = UsageTap()
     add_span_tap(tap)
-    workers = concurrency or suite.settings.concurrency
+    workers = options.concurrency or suite.settings.concurrency
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llmops-eval") as pool:
             futures = [
@@ -235,14 +230,12 @@ def _run_row(
 def _finish(
     suite: Suite,
     target: Target,
-    executor: str,
-    store: Store,
+    options: RunOptions,
     writer: ResultWriter,
     row: dict[str, Any],
     results: list[CaseResult],
     metrics: list[tuple[MetricSpec, MetricDef]],
     baseline: EvalRun | None,
-    log_to_mlflow: bool,
 ) -> EvalRun:
     from llmops.eval._gates import evaluate_gates, parse_gates
     from llmops.eval._results import case_row, score_rows
@@ -266,7 +259,7 @@ def _finish(
         target=target.label,
         config_name=target.config_name,
         config_version=target.config_version,
-        executor=executor,
+        executor=options.executor,
         started_ns=row["started_ns"],
         finished_ns=finished,
         cases=results,
@@ -275,7 +268,7 @@ def _finish(
         comparison=comparison,
         baseline=baseline,
     )
-    if log_to_mlflow:
+    if options.log_to_mlflow:
         from llmops.eval._mlflow import log_run
 
         run.mlflow_run_id = log_run(run)
