@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Reinstall when pyproject changes or a module is added/removed (strict editable installs link
 # the files that existed at install time).
-SOURCES := $(shell find llmops tracing eval guardrails serving -name '*.py' -o -name '*.md' -o -name '*.yaml' -o -name '*.json' -o -name '*.html' 2>/dev/null | sort | cksum | cut -d' ' -f1)
+SOURCES := $(shell find llmops tracing eval guardrails serving -name '*.py' -o -name '*.md' -o -name '*.yaml' -o -name '*.json' -o -name '*.jsonl' -o -name '*.html' -o -name '*.css' 2>/dev/null | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(SOURCES)
 
 .PHONY: setup demo test test-fast lint format typecheck bench clean

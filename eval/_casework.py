@@ -108,17 +108,15 @@ def run_case(
     """Run the target on one case (retrying errors), then score the output."""
     result = CaseResult(case=case, index=index)
     if target.recorded:
-        _replay(case, result)
-        result.scores = score_case(case, result.output, metrics, result.trace_id, run_id)  # type: ignore[arg-type]
+        output = _replay(case, result)
+        result.scores = score_case(case, output, metrics, result.trace_id, run_id)
         return result
     for attempt in range(1, settings.retries + 2):
         result.attempts = attempt
-        _attempt(target, case, settings, tap, run_id, result)
+        _attempt(target, case, settings, tap, run_id, result, metrics)
         if result.status != "error" or attempt > settings.retries:
             break
         time.sleep(_RETRY_BACKOFF_S * 2 ** (attempt - 1))
-    if result.status == "ok" and result.output is not None:
-        result.scores = score_case(case, result.output, metrics, result.trace_id, run_id)
     return result
 
 
@@ -129,7 +127,9 @@ def _attempt(
     tap: UsageTap,
     run_id: str,
     result: CaseResult,
+    metrics: list[tuple[MetricSpec, MetricDef]],
 ) -> None:
+    """One try: the target in the case's trace, then (when it answered) the scores under it."""
     from llmops.eval._targets import call_target
     from llmops.tracing._spans import record_error
 
@@ -153,7 +153,10 @@ def _attempt(
             result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
             record_error(span.otel_span, exc)
         result.latency_ms = (time.perf_counter() - started) * 1000.0
-    usage = tap.pop(result.trace_id)
+        # The case's cost is the target's spans only: taken before a judge runs under it.
+        usage = tap.pop(result.trace_id)
+        if output is not None:
+            result.scores = score_case(case, output, metrics, result.trace_id, run_id)
     result.output = output
     result.input_tokens = usage["input_tokens"]
     result.output_tokens = usage["output_tokens"]
@@ -162,19 +165,21 @@ def _attempt(
     result.guardrail_findings = usage["findings"]
 
 
-def _replay(case: Case, result: CaseResult) -> None:
+def _replay(case: Case, result: CaseResult) -> CaseOutput:
     """A recorded trace's output and numbers, as if the case had just run."""
     from llmops.eval._targets import as_output
 
     recorded = case.metadata.get("recorded") or {}
-    output = as_output(recorded.get("output"))
-    result.output = CaseOutput(output.text, output.contexts or tuple(case.context), None)
+    recorded_output = as_output(recorded.get("output"))
+    contexts = recorded_output.contexts or tuple(case.context)
+    output = result.output = CaseOutput(recorded_output.text, contexts, None)
     result.trace_id = recorded.get("trace_id")
     result.latency_ms = float(recorded.get("latency_ms") or 0.0)
     result.input_tokens = int(recorded.get("input_tokens") or 0)
     result.output_tokens = int(recorded.get("output_tokens") or 0)
     result.cost_usd = recorded.get("cost_usd")
     result.cost_source = "recorded"
+    return output
 
 
 def index_seed(case_id: str) -> int:
@@ -220,24 +225,21 @@ def score_case(
     trace_id: str | None,
     run_id: str,
 ) -> dict[str, Score]:
-    """Every metric on one output; a metric that raises is an errored score, not a crash."""
-    from opentelemetry import context as otel_context
-
+    """Every metric on one output, in an ``eval.score`` span under the current one (the case's,
+    or a root of its own for recorded traces); a metric that raises is an errored score."""
     import llmops
 
     scores: dict[str, Score] = {}
-    token = otel_context.attach(otel_context.Context())  # judge calls are not the case's cost
-    try:
-        with llmops.span("eval.score") as span:
-            span.set_attributes(
-                {"llmops.eval.run_id": run_id, "llmops.eval.case_trace_id": trace_id or ""}
-            )
-            for spec, definition in metrics:
-                try:
-                    scores[spec.name] = definition.function(case, output, spec)
-                except Exception as exc:
-                    detail = {"error": f"{type(exc).__name__}: {exc}"}
-                    scores[spec.name] = Score(None, status="error", details=detail)
-    finally:
-        otel_context.detach(token)
+    with llmops.span("eval.score") as span:
+        span.set_attributes(
+            {"llmops.eval.run_id": run_id, "llmops.eval.case_trace_id": trace_id or ""}
+        )
+        for spec, definition in metrics:
+            try:
+                scores[spec.name] = definition.function(case, output, spec)
+            except Exception as exc:
+                detail = {"error": f"{type(exc).__name__}: {exc}"}
+                scores[spec.name] = Score(None, status="error", details=detail)
+        failed = [name for name, score in scores.items() if score.passed is False]
+        span.set_attribute("llmops.eval.failed_metrics", failed)
     return scores

@@ -145,8 +145,10 @@ def words(text: str) -> list[str]:
 def extract_facts(text: str) -> ClaimFacts:
     """Content words, numbers and capitalised entities of ``text``."""
     tokens = words(text)
-    content = tuple(
-        stem(t.lower()) for t in tokens if t.lower() not in STOPWORDS and not t.isdigit()
+    content = tuple(  # numbers, digits or words, are compared as numbers below
+        stem(t.lower())
+        for t in tokens
+        if t.lower() not in STOPWORDS and t.lower() not in _NUMBER_WORDS and not t.isdigit()
     )
     numbers = {_canonical_number(n) for n in _NUMBER.findall(normalize_text(text))}
     numbers |= {_NUMBER_WORDS[t.lower()] for t in tokens if t.lower() in _NUMBER_WORDS}

