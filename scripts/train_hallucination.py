@@ -11,9 +11,11 @@ Steps (fixed seed, so the output file is the same on every run):
 2. On a sample of train: split every answer into claims with the runtime code and compute each
    claim's features against the knowledge (runtime code path, real MiniLM). Right-answer claims
    are labelled supported, hallucinated-answer claims unsupported. In QA the hallucinated answer
-   is nearly always the longer one, so no feature measures length, and train is augmented with
-   full-sentence claims cut from the train knowledge: a sentence as is (supported) and the same
-   sentence with one name or number swapped for one from another question (unsupported).
+   is nearly always the longer one and the right answer is nearly always a span copied from the
+   knowledge, so no feature measures length, and train is augmented with full-sentence claims
+   cut from the train knowledge: a sentence lightly reworded (words dropped, ordinary words
+   added; supported) and the same sentence with one name or number swapped for one from another
+   question (unsupported).
 3. Fit a standardised logistic regression (scikit-learn) for P(supported); choose the claim
    threshold that maximises answer-level F1 (an answer is hallucinated when any claim falls
    below it) on 5-fold out-of-fold predictions over train.
@@ -102,18 +104,38 @@ def dev_cases(pairs: Sequence[QAPair]) -> list[tuple[str, str, int]]:
 _SWAPPABLE = re.compile(r"(?<=\s)(?:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|\d[\d,.]*\d|\d)(?=[\s,.;)])")
 
 
+def _reword(sentence: str, fillers: Sequence[str], rng: random.Random) -> str:
+    """Mimic paraphrase: drop up to two lowercase words, insert up to two words not in context."""
+    tokens = sentence.split()
+    droppable = [i for i, t in enumerate(tokens) if i and t.isalpha() and t.islower()]
+    for i in sorted(rng.sample(droppable, min(len(droppable), rng.randint(0, 2))), reverse=True):
+        del tokens[i]
+    for _ in range(rng.randint(0, 2)):
+        tokens.insert(rng.randint(1, len(tokens)), rng.choice(fillers))
+    return " ".join(tokens)
+
+
 def augment(pairs: Sequence[QAPair], rng: random.Random) -> list[tuple[str, str, int]]:
-    """Full-sentence claims from train knowledge: the sentence (0) and a swapped copy (1)."""
-    from llmops.eval._claims import split_sentences
+    """Full-sentence claims from knowledge: a reworded sentence (0) and a swapped copy (1).
+
+    Rewording (dropped words, inserted common words) stands in for paraphrase, so the model
+    learns that unseen ordinary words are tolerable and unseen names and numbers are not.
+    """
+    from llmops.eval._claims import STOPWORDS, split_sentences
 
     pool = [m.group(0) for p in pairs for m in _SWAPPABLE.finditer(p.knowledge)]
+    fillers = sorted(
+        {w for p in pairs for w in p.knowledge.split() if w.isalpha() and w.islower()} - STOPWORDS
+    )
     out: list[tuple[str, str, int]] = []
     for pair in pairs:
         sentences = [s for s in split_sentences(pair.knowledge) if len(s.split()) >= 6]
         if not sentences:
             continue
         sentence = rng.choice(sentences)
-        out.append((sentence, pair.knowledge, 0))
+        known = pair.knowledge.lower()
+        local = [w for w in (rng.choice(fillers) for _ in range(8)) if w not in known] or ["said"]
+        out.append((_reword(sentence, local, rng), pair.knowledge, 0))
         spans = list(_SWAPPABLE.finditer(sentence))
         if not spans:
             continue
@@ -121,9 +143,9 @@ def augment(pairs: Sequence[QAPair], rng: random.Random) -> list[tuple[str, str,
         same_kind = [x for x in pool if x[0].isdigit() == span.group(0)[0].isdigit()]
         for _ in range(10):
             other = rng.choice(same_kind)
-            if other.lower() not in pair.knowledge.lower():
-                out.append((sentence[: span.start()] + other + sentence[span.end() :],
-                            pair.knowledge, 1))  # fmt: skip
+            if other.lower() not in known:
+                swapped = sentence[: span.start()] + other + sentence[span.end() :]
+                out.append((_reword(swapped, local, rng), pair.knowledge, 1))
                 break
     return out
 
@@ -170,7 +192,7 @@ def answer_f1(support: Sequence[float], labels: Sequence[int], groups: Sequence[
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def fit(x: Any, y: Any, groups: Any) -> dict[str, Any]:
+def fit(x: Any, y: Any, groups: Any, weight: Any) -> dict[str, Any]:
     """Logistic regression plus the threshold chosen on out-of-fold predictions."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -181,11 +203,12 @@ def fit(x: Any, y: Any, groups: Any) -> dict[str, Any]:
     oof = np.zeros(len(y))
     for fit_idx, held_idx in GroupKFold(n_splits=FOLDS).split(z, y, groups):
         model = LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=1000)
-        model.fit(z[fit_idx], y[fit_idx])
+        model.fit(z[fit_idx], y[fit_idx], sample_weight=weight[fit_idx])
         oof[held_idx] = model.predict_proba(z[held_idx])[:, 1]
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
     scores = [answer_f1(oof.tolist(), y.tolist(), groups.tolist(), t) for t in grid]
-    model = LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=1000).fit(z, y)
+    model = LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=1000)
+    model.fit(z, y, sample_weight=weight)
     return {
         "mean": mean.tolist(),
         "scale": scale.tolist(),
@@ -194,6 +217,20 @@ def fit(x: Any, y: Any, groups: Any) -> dict[str, Any]:
         "threshold": float(grid[int(np.argmax(scores))]),
         "train_oof_answer_f1": float(max(scores)),
     }
+
+
+def train_features(fit_pairs: list[QAPair], rng: random.Random, augmented: bool) -> Any:
+    """Features, labels, groups and weights (natural and synthetic claims weigh the same)."""
+    import numpy as np
+
+    rows, labels, groups = featurize(dev_cases(fit_pairs))
+    weights = [1.0] * len(rows)
+    if augmented:
+        extra = augment(rng.sample(fit_pairs, min(AUGMENT_ROWS, len(fit_pairs))), rng)
+        more = featurize(extra, group_offset=len(fit_pairs) * 2)
+        weights += [len(rows) / len(more[0])] * len(more[0])
+        rows, labels, groups = rows + more[0], labels + more[1], groups + more[2]
+    return np.array(rows), np.array(labels), np.array(groups), np.array(weights)
 
 
 def evaluate(cases: Sequence[tuple[str, str, int]]) -> dict[str, float]:
@@ -217,20 +254,23 @@ def main(argv: list[str] | None = None) -> int:
     from llmops.eval._hallucination import FEATURES, MODEL_PATH
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dev-sample", type=int, default=1000, help="dev questions to score")
+    parser.add_argument("--dev-sample", type=int, default=600, help="dev questions to score")
     parser.add_argument("--no-augment", action="store_true", help="natural QA claims only")
+    parser.add_argument("--cache", type=Path, help="an .npz to reuse (or save) the train features")
     args = parser.parse_args(argv)
     rng = random.Random(SEED)
     train, dev, fingerprint = split_qa(load_qa())
     fit_pairs = rng.sample(train, min(TRAIN_ROWS, len(train)))
     started = time.perf_counter()
-    rows, labels, groups = featurize(dev_cases(fit_pairs))
-    if not args.no_augment:
-        extra = augment(rng.sample(fit_pairs, min(AUGMENT_ROWS, len(fit_pairs))), rng)
-        more = featurize(extra, group_offset=len(fit_pairs) * 2)
-        rows, labels, groups = rows + more[0], labels + more[1], groups + more[2]
-    print(f"features for {len(rows):,} train claims in {time.perf_counter() - started:.0f} s")
-    params = fit(np.array(rows), np.array(labels), np.array(groups))
+    if args.cache and args.cache.exists():
+        cached = np.load(args.cache)
+        data = tuple(cached[k] for k in ("x", "y", "groups", "weight"))
+    else:
+        data = train_features(fit_pairs, rng, augmented=not args.no_augment)
+        if args.cache:
+            np.savez(args.cache, **dict(zip(("x", "y", "groups", "weight"), data, strict=True)))
+    print(f"features for {len(data[0]):,} train claims in {time.perf_counter() - started:.0f} s")
+    params = fit(*data)
     model = {"features": list(FEATURES), **params, "seed": SEED, "dev_fingerprint": fingerprint,
              "trained_on": f"HaluEval QA train part ({len(fit_pairs)} questions)",
              "augmented": not args.no_augment}  # fmt: skip

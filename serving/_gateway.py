@@ -144,6 +144,7 @@ def _call(
     changes them, a ``block`` raises ``GuardrailViolation`` before any call.
     """
     target = target_for(config, api_base)
+    _litellm._litellm()  # imported before the span opens: the first call's latency is the call's
     built = build_messages(config, messages, variables)
     params = _params(config, overrides)
     name = f"chat {config.model.served_name or config.model.id}"
