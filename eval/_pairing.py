@@ -14,6 +14,7 @@ from typing import Any
 
 from llmops.eval._summary import (
     HALLUCINATION_METRIC,
+    RUN_LEVEL_DIRECTIONS,
     case_ok,
     score_failed,
     score_judged,
@@ -26,14 +27,17 @@ CASE_COLUMNS = ("cost_usd", "latency_ms", "input_tokens", "output_tokens")
 
 # Summary aggregates with no per-case form: compared without an interval.
 RUN_LEVEL_METRICS: dict[str, bool] = {
-    "cases": True,
-    "cost_usd_total": False,
-    "cost_per_case_usd": False,
-    "cost_per_1k_tokens_usd": False,
-    "cost_per_success_usd": False,
-    "input_tokens_total": False,
-    "output_tokens_total": False,
-    "guardrail_findings_total": False,
+    name: RUN_LEVEL_DIRECTIONS[name]
+    for name in (
+        "cases",
+        "cost_usd_total",
+        "cost_per_case_usd",
+        "cost_per_1k_tokens_usd",
+        "cost_per_success_usd",
+        "input_tokens_total",
+        "output_tokens_total",
+        "guardrail_findings_total",
+    )
 }
 
 # A regression of these aggregates is traced back to the cases through this column.

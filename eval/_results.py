@@ -95,6 +95,15 @@ def score_rows(run_id: str, result: CaseResult) -> list[dict[str, Any]]:
     ]
 
 
+def result_rows(
+    run_id: str, suite_hash: str, config_version: str, results: list[CaseResult]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``eval_cases`` and ``eval_scores`` rows of a run's results."""
+    cases = [case_row(run_id, suite_hash, config_version, r) for r in results]
+    scores = [s for r in results for s in score_rows(run_id, r)]
+    return cases, scores
+
+
 class ResultWriter:
     """Appends each finished case (and its scores) as it completes: a crash loses one case."""
 

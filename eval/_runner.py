@@ -21,6 +21,7 @@ from llmops.eval._results import (
     ResultWriter,
     open_results,
     previous_run,
+    result_rows,
     scored_cases,
 )
 
@@ -65,6 +66,10 @@ class EvalRun:
     comparison: Any = None
     baseline: EvalRun | None = None
     mlflow_run_id: str | None = None
+
+    def rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The run's ``eval_cases`` and ``eval_scores`` rows (as stored)."""
+        return result_rows(self.run_id, self.suite.hash, self.config_version, self.cases)
 
     @property
     def resumed_cases(self) -> int:
@@ -238,12 +243,10 @@ def _finish(
     baseline: EvalRun | None,
 ) -> EvalRun:
     from llmops.eval._gates import evaluate_gates, parse_gates
-    from llmops.eval._results import case_row, score_rows
     from llmops.eval._summary import summarize
 
     run_id = row["run_id"]
-    case_rows = [case_row(run_id, suite.hash, target.config_version, r) for r in results]
-    scores = [s for r in results for s in score_rows(run_id, r)]
+    case_rows, scores = result_rows(run_id, suite.hash, target.config_version, results)
     directions = {spec.name: definition.higher_is_better for spec, definition in metrics}
     summary = summarize(case_rows, scores, directions)
     comparison = None

@@ -113,7 +113,6 @@ def _progress(total: int, *, enabled: bool) -> Iterator[Any]:
 
 def _report(result: EvalRun, *, junit: Path | None, markdown: Path | None) -> None:
     from llmops.eval import _report as report
-    from llmops.eval._results import case_row, score_rows
 
     resumed = f", {result.resumed_cases} resumed" if result.resumed_cases else ""
     console.rule(f"eval run {result.run_id}: {result.suite.name} on {result.target}")
@@ -127,24 +126,19 @@ def _report(result: EvalRun, *, junit: Path | None, markdown: Path | None) -> No
     for case in failed[:20]:
         reason = case.error or ", ".join(n for n, s in case.scores.items() if s.passed is False)
         console.print(f"  [red]✗[/red] {case.case.id}: {reason}  trace {case.trace_id}")
-    if junit is not None or markdown is not None:
-        run_id = result.run_id
-        cases = [
-            case_row(run_id, result.suite.hash, result.config_version, c) for c in result.cases
-        ]
-        scores = [s for c in result.cases for s in score_rows(run_id, c)]
-        if junit is not None:
-            report.write_junit(junit, run_id, result.suite.name, cases, scores, result.gates)
-        if markdown is not None:
-            title = f"llmops eval: {result.suite.name} on {result.target}"
-            report.write_markdown(
-                markdown,
-                result.summary,
-                result.gates,
-                result.comparison,
-                title=title,
-                run_id=run_id,
-            )
+    if junit is not None:
+        cases, scores = result.rows()
+        report.write_junit(junit, result.run_id, result.suite.name, cases, scores, result.gates)
+    if markdown is not None:
+        title = f"llmops eval: {result.suite.name} on {result.target}"
+        report.write_markdown(
+            markdown,
+            result.summary,
+            result.gates,
+            result.comparison,
+            title=title,
+            run_id=result.run_id,
+        )
     verdict = "[green]passed[/green]" if result.passed else "[red]a gate failed[/red]"
     console.print(f"gates: {verdict}")
 
