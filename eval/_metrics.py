@@ -209,7 +209,7 @@ def _hallucination(case: Case, output: CaseOutput, spec: MetricSpec) -> Score:
         return Score(None, status="skipped", details={"reason": "empty answer"})
     judge = _judge(spec.options.get("judge"))
     try:
-        result = hallucination(output.text, contexts, judge=judge, threshold=spec.threshold)
+        result = hallucination(output.text, contexts, judge=judge)
     except (BackendUnavailable, ModelCallError) as exc:
         return Score(None, status="error", details={"error": f"{type(exc).__name__}: {exc}"})
     details = {
@@ -218,7 +218,10 @@ def _hallucination(case: Case, output: CaseOutput, spec: MetricSpec) -> Score:
         "claims": len(result.claims),
         "unsupported_claims": [c.text for c in result.unsupported_claims],
     }
-    return Score(result.score, passed=not result.hallucinated, details=details)
+    # A suite's threshold is the unsupported fraction a case may have and still pass;
+    # without one, the detector's verdict decides (any unsupported claim fails).
+    passed = not result.hallucinated if spec.threshold is None else result.score <= spec.threshold
+    return Score(result.score, passed=passed, details=details)
 
 
 _JUDGES: dict[str, Any] = {}
