@@ -42,6 +42,23 @@ def test_quickstart_traces_a_multi_step_agent(quickstart_home: tuple[Path, str])
     assert (home / "store" / "spans").is_dir()
 
 
+def test_quickstart_evaluates_both_versions_and_shows_the_ui(
+    quickstart_home: tuple[Path, str],
+) -> None:
+    home, out = quickstart_home
+    assert "eval run" in out
+    assert "support-bot-faq" in out
+    assert "hallucination_rate" in out
+    assert "cost_per_case_usd" in out
+    assert "95% CI" in out
+    assert "gates:" in out
+    assert out.count("  ok  http://127.0.0.1:") == 3
+    runs = _run(
+        home, "sql", "SELECT count(*) AS n FROM eval_runs WHERE status = 'completed'", "--json"
+    )
+    assert runs.stdout.strip() == '{"n":2}'
+
+
 def test_traces_list_and_show(quickstart_home: tuple[Path, str]) -> None:
     home, _ = quickstart_home
     listed = _run(home, "traces", "list", "--since", "1h", "--name", "support").stdout
@@ -56,8 +73,14 @@ def test_traces_list_and_show(quickstart_home: tuple[Path, str]) -> None:
 
 def test_sql_over_the_store(quickstart_home: tuple[Path, str]) -> None:
     home, _ = quickstart_home
-    out = _run(home, "sql", "SELECT count(*) AS n FROM spans WHERE span_type = 'tool'", "--json")
+    quickstart = "SELECT count(*) AS n FROM spans WHERE span_type = 'tool' AND session_id LIKE ?"
+    out = _run(home, "sql", quickstart.replace("?", "'quickstart-%'"), "--json")
     assert out.stdout.strip() == '{"n":4}'
+    # The eval cases ran the same agent, each in its own trace under an eval.case root.
+    evals = _run(
+        home, "sql", "SELECT count(*) AS n FROM traces WHERE root_name = 'eval.case'", "--json"
+    )
+    assert evals.stdout.strip() == '{"n":12}'
 
 
 def test_bad_input_gives_exit_code_2(quickstart_home: tuple[Path, str]) -> None:
