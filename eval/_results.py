@@ -132,10 +132,10 @@ def open_results(store_dir: Path | None = None) -> Store:
 
 
 def rows(store: Store, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    from llmops.eval._runstore import rows as run_rows
+
     with store.connection() as con:
-        cursor = con.execute(sql, params)
-        columns = [d[0] for d in cursor.description or []]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return run_rows(con, sql, params)
 
 
 def previous_run(store: Store, suite_hash: str, config_version: str, target: str) -> str | None:

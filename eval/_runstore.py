@@ -33,10 +33,10 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[di
     """Rows of a query as dicts; a DuckDB error becomes a ``StoreError``."""
     import duckdb
 
+    from llmops._query import dict_rows
+
     try:
-        cursor = con.execute(sql, params)
-        columns = [d[0] for d in cursor.description or []]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return dict_rows(con.execute(sql, params))
     except duckdb.Error as exc:
         raise StoreError(f"reading eval results failed: {exc}") from None
 

@@ -24,6 +24,14 @@ def store_connection() -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
 
 
+def dict_rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """A DuckDB result as a list of dicts (column name → value); no result, no rows."""
+    if cursor.description is None:
+        return []
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def query(
     sql: str, params: Sequence[Any] | dict[str, Any] | None = None, *, flush: bool = True
 ) -> list[dict[str, Any]]:
@@ -53,10 +61,7 @@ def query(
     try:
         with store_connection() as con:
             cursor = con.execute(sql, params) if params is not None else con.execute(sql)
-            if cursor.description is None:
-                return []
-            columns = [d[0] for d in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            return dict_rows(cursor)
     except duckdb.Error as exc:
         raise StoreError(f"query failed: {exc}") from None
     except OSError as exc:

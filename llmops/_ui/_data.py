@@ -64,10 +64,10 @@ class StoreReader:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run one parameterised query and return its rows as dicts."""
+        from llmops._query import dict_rows
+
         with self.connection() as con:
-            cursor = con.execute(sql, list(params))
-            columns = [d[0] for d in cursor.description or ()]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            return dict_rows(con.execute(sql, list(params)))
 
 
 def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
