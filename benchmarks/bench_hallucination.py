@@ -18,6 +18,11 @@ Contenders, on the same cases in the same run:
 A second, length-matched set checks that the detector is not riding that artefact: a sentence of
 each dev knowledge passage (supported) against the same sentence with one name or number swapped
 (hallucinated), where both answers have about the same length.
+
+A third, the *paraphrase set* (``scripts/_paraphrase.py``, built from dev knowledge), checks
+tolerance of rewording: a knowledge sentence with synonyms swapped and phrases moved
+(supported: its false-positive rate is reported) and the same rewording with one number or name
+swapped or a "not" inserted (hallucinated: its recall is reported).
 """
 
 from __future__ import annotations
@@ -114,9 +119,12 @@ def run(quick: bool = False) -> BenchResult:
     quality = evaluate(contenders, cases)
     matched = script.augment(dev_pairs, random.Random(script.SEED + 1))
     quality_matched = evaluate(contenders, matched)
+    reworded = script.paraphrase_set(dev_pairs, random.Random(script.SEED + 2))
+    quality_paraphrase = evaluate(contenders, reworded)
     ours, lap, length = (quality[n] for n in ("llmops offline", "token overlap", "length only"))
     ours_m, len_m = quality_matched["llmops offline"], quality_matched["length only"]
     lap_m = quality_matched["token overlap"]
+    ours_p, lap_p = (quality_paraphrase[n] for n in ("llmops offline", "token overlap"))
     result = BenchResult("hallucination", f"hallucination, HaluEval QA dev, {len(cases)} answers")
     result.rows = [
         Row("F1", ours["f1"], "", lap["f1"], "token overlap", 0.80, ">="),
@@ -130,6 +138,11 @@ def run(quick: bool = False) -> BenchResult:
             note=f"{len(matched)} dev knowledge sentences vs one-swap copies"),
         Row("F1, length-matched, vs overlap", ours_m["f1"], "", lap_m["f1"], "token overlap"),
         Row("FPR, length-matched sentences", ours_m["fpr"], "", lap_m["fpr"], "token overlap"),
+        Row("FPR, paraphrase set", ours_p["fpr"], "", lap_p["fpr"], "token overlap",
+            note=f"{len(reworded)} dev sentences reworded (supported) or reworded + one swap"),
+        Row("recall, paraphrase set swaps", ours_p["recall"], "", lap_p["recall"],
+            "token overlap"),
+        Row("F1, paraphrase set", ours_p["f1"], "", lap_p["f1"], "token overlap"),
     ]  # fmt: skip
     result.details = {
         "dev_fingerprint": fingerprint,
@@ -138,6 +151,7 @@ def run(quick: bool = False) -> BenchResult:
         "threshold": detector.threshold,
         "quality": quality,
         "quality_length_matched": quality_matched,
+        "quality_paraphrase": quality_paraphrase,
     }
     return result
 

@@ -2,15 +2,8 @@
 
 The offline detector needs no judge and no network. It splits the answer into claims
 (:func:`~llmops.eval._claims.split_claims`) and scores each claim's support by the contexts
-with a small logistic model over a handful of signals:
-
-- ``word_support_mean``: for each content word of the claim, its best cosine similarity to a
-  context word (all-MiniLM-L6-v2 contextual word vectors, as in BERTScore precision), averaged;
-- ``lexical_coverage``: the share of the claim's content words found in the contexts;
-- ``unseen_numbers`` / ``unseen_entities``: the share of its numbers and capitalised names that
-  the contexts never mention;
-- ``negation_mismatch``: the claim negates and its closest context sentence (by sentence
-  embedding, also reported as the claim's evidence) does not, or the reverse.
+with a small logistic model over a handful of signals (:mod:`._hallucination_features`:
+MiniLM word support, paraphrase-tolerant word coverage, unseen numbers and names, negation).
 
 The weights and the default threshold ship in ``_data/hallucination_model.json``, written by
 ``scripts/train_hallucination.py``. A claim is supported when its support score reaches the
@@ -36,27 +29,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmops._errors import ConfigError
-from llmops.eval._claims import extract_facts, split_claims, split_sentences, stem, words
+from llmops.eval._claims import extract_facts, split_claims, stem
+from llmops.eval._hallucination_features import (
+    FEATURES,
+    ClaimContext,
+    ClaimSignals,
+    claim_features,
+    prepare,
+)
 from llmops.eval._types import Claim, HallucinationResult
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from llmops.eval._embeddings import Encoding, MiniLMEncoder
+    from llmops.eval._embeddings import MiniLMEncoder
 
 MODEL_PATH = Path(__file__).resolve().parent / "_data" / "hallucination_model.json"
-# Every feature is a share or an average, never a count: in the QA training data the
-# hallucinated answer is nearly always the longer one, and a detector that learns length fails on
-# other data. (Best-sentence similarity and the weakest word's similarity were tried and dropped:
-# on QA they learned a negative weight, i.e. answer length.)
-FEATURES = (
-    "word_support_mean",
-    "lexical_coverage",
-    "unseen_numbers",
-    "unseen_entities",
-    "negation_mismatch",
-)
-_NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "none", "cannot", "without"})
 
 
 @dataclass(frozen=True)
@@ -98,104 +84,19 @@ class ClaimModel:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-@dataclass(frozen=True)
-class _Context:
-    sentences: list[str]
-    encodings: list[Encoding]
-    stems: frozenset[str]
-    numbers: frozenset[str]
-    word_matrix: np.ndarray
-
-
-def _is_content_word(word: str) -> bool:
-    from llmops.eval._claims import STOPWORDS
-
-    return word.isalnum() and not word.isdigit() and word not in STOPWORDS
-
-
-def _content_vectors(encoding: Encoding) -> np.ndarray:
-    keep = [i for i, w in enumerate(encoding.words) if _is_content_word(w)]
-    return encoding.word_vectors[keep]
-
-
-@dataclass(frozen=True)
-class ClaimSignals:
-    """What :func:`claim_features` measured for one claim.
-
-    Attributes:
-        values: The :data:`FEATURES`, in order.
-        best: Index of the most similar context sentence (the evidence).
-        similarity: Cosine similarity of the claim to that sentence.
-    """
-
-    values: list[float]
-    best: int
-    similarity: float
-
-
-def claim_features(claim: str, encoding: Encoding, context: _Context) -> ClaimSignals:
-    """The :data:`FEATURES` of one claim and its closest context sentence."""
-    import numpy as np
-
-    sims = np.array([float(encoding.sentence @ c.sentence) for c in context.encodings])
-    best = int(sims.argmax())
-    vectors = _content_vectors(encoding)
-    word_mean = 1.0
-    if len(vectors) and len(context.word_matrix):
-        word_mean = float((vectors @ context.word_matrix.T).max(axis=1).mean())
-    facts = extract_facts(claim)
-    coverage = (
-        sum(w in context.stems for w in facts.content) / len(facts.content) if facts.content else 1
-    )
-    unseen_numbers = _unseen_share(facts.numbers, context.numbers)
-    unseen_entities = _unseen_share({stem(e) for e in facts.entities}, context.stems)
-    negated = _negates(claim) != _negates(context.sentences[best])
-    values = [word_mean, float(coverage), unseen_numbers, unseen_entities, float(negated)]
-    return ClaimSignals(values, best, float(sims[best]))
-
-
-def _unseen_share(items: frozenset[str] | set[str], known: frozenset[str]) -> float:
-    return sum(i not in known for i in items) / len(items) if items else 0.0
-
-
-def _negates(text: str) -> bool:
-    lowered = text.lower()
-    return "n't" in lowered or any(w.lower() in _NEGATIONS for w in words(text))
-
-
-def _reasons(claim: str, signals: ClaimSignals, context: _Context) -> tuple[str, ...]:
+def _reasons(claim: str, signals: ClaimSignals, context: ClaimContext) -> tuple[str, ...]:
     facts = extract_facts(claim)
     reasons = [f"number {n} not in context" for n in sorted(facts.numbers - context.numbers)]
     reasons += [
         f"name {e!r} not in context" for e in sorted(facts.entities) if stem(e) not in context.stems
     ]
-    missing = [w for w in dict.fromkeys(facts.content) if w not in context.stems]
+    missing = list(dict.fromkeys(signals.uncovered))
     if missing:
         reasons.append("words not in context: " + ", ".join(missing[:5]))
     if signals.values[FEATURES.index("negation_mismatch")]:
         reasons.append("negation differs from the closest context sentence")
     reasons.append(f"closest context sentence similarity {signals.similarity:.2f}")
     return tuple(reasons)
-
-
-def prepare(
-    encoder: MiniLMEncoder, claims: list[str], contexts: list[str]
-) -> tuple[list[Encoding], _Context]:
-    """Encode the claims and the context sentences in one batch; index the context's facts."""
-    import numpy as np
-
-    sentences = list(dict.fromkeys(s for c in contexts for s in split_sentences(c)))
-    encoded = encoder.encode(claims + sentences)
-    ctx_encodings = encoded[len(claims) :]
-    stems: set[str] = set()
-    numbers: set[str] = set()
-    for sentence in sentences:
-        facts = extract_facts(sentence)
-        stems |= set(facts.content) | {stem(w.lower()) for w in words(sentence)}
-        numbers |= facts.numbers
-    matrix = np.concatenate([_content_vectors(e) for e in ctx_encodings])
-    context = _Context(sentences, ctx_encodings, frozenset(stems), frozenset(numbers), matrix)
-    return encoded[: len(claims)], context
 
 
 class OfflineDetector:

@@ -15,7 +15,8 @@ Steps (fixed seed, so the output file is the same on every run):
    knowledge, so no feature measures length, and train is augmented with full-sentence claims
    cut from the train knowledge: a sentence lightly reworded (words dropped, ordinary words
    added; supported) and the same sentence with one name or number swapped for one from another
-   question (unsupported).
+   question (unsupported); and with the harder paraphrase set of ``_paraphrase.py`` (synonym
+   swaps, moved time phrases: supported; the same with one fact swapped: unsupported).
 3. Fit a standardised logistic regression (scikit-learn) for P(supported); choose the claim
    threshold that maximises answer-level F1 (an answer is hallucinated when any claim falls
    below it) on 5-fold out-of-fold predictions over train.
@@ -42,6 +43,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from _paraphrase import paraphrase_set
 
 SEED = 20_250_606
 DEV_EVERY = 5  # one question in five goes to dev
@@ -151,12 +154,13 @@ def augment(pairs: Sequence[QAPair], rng: random.Random) -> list[tuple[str, str,
 
 
 def featurize(
-    cases: Iterable[tuple[str, str, int]], group_offset: int = 0
+    cases: Iterable[tuple[str, str, int]], group_offset: int = 0, soft_match: float | None = None
 ) -> tuple[list[list[float]], list[int], list[int]]:
     """Claim features (runtime code), claim labels (1 = supported) and answer group ids."""
     from llmops.eval._claims import split_claims, split_sentences
     from llmops.eval._embeddings import MiniLMEncoder
-    from llmops.eval._hallucination import _checkable, claim_features, prepare
+    from llmops.eval._hallucination import _checkable
+    from llmops.eval._hallucination_features import SOFT_MATCH, claim_features, prepare
 
     cases = list(cases)
     texts = {c for answer, _, _ in cases for c in split_claims(answer)}
@@ -172,7 +176,8 @@ def featurize(
             continue
         encodings, context = prepare(encoder, claims, [knowledge])
         for claim, encoding in zip(claims, encodings, strict=True):
-            rows.append(claim_features(claim, encoding, context).values)
+            signals = claim_features(claim, encoding, context, soft_match or SOFT_MATCH)
+            rows.append(signals.values)
             labels.append(1 - hallucinated)
             groups.append(group_offset + index)
     return rows, labels, groups
@@ -192,8 +197,12 @@ def answer_f1(support: Sequence[float], labels: Sequence[int], groups: Sequence[
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def fit(x: Any, y: Any, groups: Any, weight: Any) -> dict[str, Any]:
-    """Logistic regression plus the threshold chosen on out-of-fold predictions."""
+def fit(x: Any, y: Any, groups: Any, weight: Any, natural: int | None = None) -> dict[str, Any]:
+    """Logistic regression plus the threshold chosen on out-of-fold predictions.
+
+    With ``natural``, the threshold maximises answer F1 over the natural QA answers only (group
+    ids below ``natural``); the synthetic claims still shape the weights.
+    """
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
@@ -206,7 +215,9 @@ def fit(x: Any, y: Any, groups: Any, weight: Any) -> dict[str, Any]:
         model.fit(z[fit_idx], y[fit_idx], sample_weight=weight[fit_idx])
         oof[held_idx] = model.predict_proba(z[held_idx])[:, 1]
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
-    scores = [answer_f1(oof.tolist(), y.tolist(), groups.tolist(), t) for t in grid]
+    keep = groups < natural if natural is not None else np.ones(len(y), dtype=bool)
+    scores = [answer_f1(oof[keep].tolist(), y[keep].tolist(), groups[keep].tolist(), t)
+              for t in grid]  # fmt: skip
     model = LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=1000)
     model.fit(z, y, sample_weight=weight)
     return {
@@ -227,6 +238,7 @@ def train_features(fit_pairs: list[QAPair], rng: random.Random, augmented: bool)
     weights = [1.0] * len(rows)
     if augmented:
         extra = augment(rng.sample(fit_pairs, min(AUGMENT_ROWS, len(fit_pairs))), rng)
+        extra += paraphrase_set(rng.sample(fit_pairs, min(AUGMENT_ROWS, len(fit_pairs))), rng)
         more = featurize(extra, group_offset=len(fit_pairs) * 2)
         weights += [len(rows) / len(more[0])] * len(more[0])
         rows, labels, groups = rows + more[0], labels + more[1], groups + more[2]

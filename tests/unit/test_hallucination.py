@@ -19,6 +19,7 @@ from llmops.eval._hallucination import (
     default_detector,
     hallucination,
 )
+from llmops.eval._hallucination_features import lemma_key
 from llmops.eval._types import HallucinationResult
 
 CONTEXT = (
@@ -129,6 +130,23 @@ def test_contexts_as_str_or_list_agree(detector: OfflineDetector) -> None:
 def test_paraphrase_is_supported(detector: OfflineDetector) -> None:
     result = detector.check("Curie did research on radioactivity.", [CONTEXT])
     assert not result.hallucinated
+
+
+def test_reworded_sentence_is_supported_but_a_number_swap_is_not(
+    detector: OfflineDetector,
+) -> None:
+    context = "The Nile is about 6,650 km long and flows through eleven countries."
+    reworded = "The Nile is roughly 6,650 km long and runs through eleven countries."
+    assert not detector.check(reworded, [context]).hallucinated
+    swapped = detector.check(reworded.replace("6,650", "7,650"), [context])
+    assert swapped.hallucinated
+    assert any("7650" in reason for reason in swapped.claims[0].reasons)
+
+
+def test_lemma_key_matches_inflections() -> None:
+    assert lemma_key("flows") == lemma_key("flowed") == lemma_key("flowing") == "flow"
+    assert lemma_key("produces") == lemma_key("producing") == lemma_key("produced")
+    assert lemma_key("stopped") == "stop"
 
 
 # -- edge cases ---------------------------------------------------------------------------------
