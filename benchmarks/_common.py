@@ -204,3 +204,16 @@ def run_worker(argv: Sequence[str], *, timeout_s: float = 900, cwd: Path | None 
     raise RuntimeError(
         f"worker {' '.join(argv)} exited {proc.returncode} without a result:\n{tail}"
     )
+
+
+def confusion(flags: Sequence[bool], labels: Sequence[int]) -> dict[str, float]:
+    """Precision, recall, F1 and false-positive rate of ``flags`` against ``labels``."""
+    tp = sum(f and y == 1 for f, y in zip(flags, labels, strict=True))
+    fp = sum(f and y == 0 for f, y in zip(flags, labels, strict=True))
+    pos = sum(labels)
+    neg = len(labels) - pos
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / pos if pos else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "fpr": fp / neg if neg else 0.0,
+            "tp": tp, "fp": fp, "positives": pos, "negatives": neg}  # fmt: skip

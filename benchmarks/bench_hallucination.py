@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from _common import REPO_ROOT, BenchResult, Row, format_table
+from _common import REPO_ROOT, BenchResult, Row, confusion, format_table
 
 Case = tuple[str, str, int]  # (answer, knowledge, 1 = hallucinated)
 
@@ -46,19 +46,6 @@ def _script() -> Any:
     finally:
         sys.path.pop(0)
     return train_hallucination
-
-
-def confusion(flags: Sequence[bool], labels: Sequence[int]) -> dict[str, float]:
-    """Precision, recall, F1 and false-positive rate of ``flags`` against ``labels``."""
-    tp = sum(f and y == 1 for f, y in zip(flags, labels, strict=True))
-    fp = sum(f and y == 0 for f, y in zip(flags, labels, strict=True))
-    pos = sum(labels)
-    neg = len(labels) - pos
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / pos if pos else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "fpr": fp / neg if neg else 0.0,
-            "tp": tp, "fp": fp, "positives": pos, "negatives": neg}  # fmt: skip
 
 
 def overlap(answer: str, knowledge: str) -> float:

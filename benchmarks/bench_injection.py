@@ -26,7 +26,14 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from _common import REPO_ROOT, BenchResult, Row, format_table, measure_interleaved
+from _common import (
+    REPO_ROOT,
+    BenchResult,
+    Row,
+    confusion,
+    format_table,
+    measure_interleaved,
+)
 
 KB = 1024
 
@@ -45,19 +52,6 @@ def dev_examples() -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
     expected = load_model().meta.get("dev_fingerprint")
     info = {"dev_fingerprint": fingerprint, "matches_model_file": fingerprint == expected}
     return [(ex.text, ex.label, ex.source) for ex in dev], {**info, "data": stats}
-
-
-def confusion(flags: Sequence[bool], labels: Sequence[int]) -> dict[str, float]:
-    """Precision, recall, F1 and false-positive rate of ``flags`` against ``labels``."""
-    tp = sum(f and y == 1 for f, y in zip(flags, labels, strict=True))
-    fp = sum(f and y == 0 for f, y in zip(flags, labels, strict=True))
-    pos = sum(labels)
-    neg = len(labels) - pos
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / pos if pos else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "fpr": fp / neg if neg else 0.0,
-            "tp": tp, "fp": fp, "positives": pos, "negatives": neg}  # fmt: skip
 
 
 def contenders() -> dict[str, Callable[[str], bool]]:
