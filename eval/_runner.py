@@ -281,19 +281,11 @@ def _finish(
             "status": "completed",
             "finished_ns": finished,
             "summary": orjson.dumps(summary).decode(),
-            "gates": orjson.dumps([_gate_json(g) for g in gates], default=str).decode(),
+            "gates": orjson.dumps([g.to_row() for g in gates]).decode(),
             "mlflow_run_id": run.mlflow_run_id,
         }
     )
     return run
-
-
-def _gate_json(gate: Any) -> dict[str, Any]:
-    from dataclasses import asdict, is_dataclass
-
-    return (
-        asdict(gate) if is_dataclass(gate) and not isinstance(gate, type) else {"gate": str(gate)}
-    )
 
 
 def git_commit() -> str | None:

@@ -99,7 +99,7 @@ def _run_view(row: dict[str, Any]) -> dict[str, Any]:
         **row,
         "summary_pairs": pairs,
         "gates": gates,
-        "gates_failed": sum(1 for g in gates if not g.get("passed")),
+        "gates_failed": sum(1 for g in gates if g.get("status") == "failed"),
     }
 
 
