@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import eval_agents
@@ -43,8 +45,15 @@ def short(case: object, output: llmops.eval.CaseOutput) -> float:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_counts() -> None:
+def _fresh_counts() -> Iterator[None]:
     eval_agents.CALLS.clear()
+    eval_agents.RELEASE.clear()
+    yield
+    # A timed-out case keeps running in its thread: let it end before the next test's store.
+    eval_agents.RELEASE.set()
+    for thread in threading.enumerate():
+        if thread.name == "llmops-eval-case":
+            thread.join(10)
 
 
 @pytest.fixture
@@ -169,3 +178,24 @@ def test_baseline_comparison_flags_a_known_regression(tmp_path: Path) -> None:
     same = run_suite(suite, good, baseline=baseline, log_to_mlflow=False, resume=False)
     assert {m.metric: m.verdict for m in same.comparison.metrics}["contains"] == "unchanged"
     assert same.passed is True
+
+
+def test_stored_gates_read_back_in_the_ui(suite_file: Path) -> None:
+    import orjson
+    from starlette.testclient import TestClient
+
+    from llmops._ui import create_app
+
+    run = run_suite(load_suite(suite_file), log_to_mlflow=False)
+    row = llmops.query("SELECT gates FROM eval_runs WHERE run_id = ?", [run.run_id])[0]
+    stored = {g["gate"]: (g["status"], g["passed"]) for g in orjson.loads(row["gates"])}
+    assert stored == {
+        "error_rate <= 0": ("failed", False),
+        "contains_pass_rate >= 0.5": ("passed", True),
+    }
+    with TestClient(create_app()) as client:
+        listing = client.get("/evals").text
+        detail = client.get(f"/evals/{run.run_id}").text
+    assert "1 failed" in listing
+    assert detail.count('badge badge-error">fail<') == 1
+    assert detail.count('badge badge-ok">pass<') == 1
