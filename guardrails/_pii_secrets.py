@@ -9,6 +9,7 @@ only the value goes. Dictionary keys that name a credential (``authorization``, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from llmops.guardrails._pii_post import Hit
 
@@ -56,31 +57,43 @@ _SECRET_KEY = re.compile(
 )
 
 
-# Every match of a pattern contains one of its trigger strings (compared lower-cased), so a
-# pattern runs only on text that could match it: substring tests cost a fraction of a regex.
-_TRIGGERS: dict[str, tuple[str, ...]] = {
-    "private_key": ("-----begin",),
-    "authorization": ("authorization",),
-    "bearer": ("bearer",),
-    "sk_key": ("sk-", "rk-", "pk-"),
-    "aws_access_key": ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
-    "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    "slack_token": ("xox",),
-    "google_api_key": ("aiza",),
-    "stripe_key": ("_live_", "_test_"),
-    "jwt": ("eyj",),
-    "url_credentials": ("://",),
-    "assignment": ("key", "token", "secret", "passw", "pwd", "credential"),
-}
-
-
-# The assignment pattern scans every word boundary for a dotted name prefix. A credential word
-# followed by ``:`` or ``=`` is a necessary condition, found far more cheaply with str.find.
+# Prefilter. Every scrubbed attribute value goes through here, on the export path, and most
+# hold no credential, so each pattern runs only when text holds what any match of it must hold.
+# The tests are ordered by cost: one character (memchr, ~0.1 µs per 11 KB), then a literal
+# (str fast search, ~1 ns a byte for short ones), then a small regex with a literal prefix.
+# Checking 32 trigger strings one by one cost ~350 µs for an 11 KB prompt; this costs ~20 µs.
+_AWS_PREFIX = re.compile(r"A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)[A-Z0-9]")
+_GITHUB_PREFIX = re.compile(r"g(?:h[pousr]_|ithub_pat_)")
+_DIGITS = "0123456789"
+# The assignment pattern ends its credential word right before an optional quote, spaces and
+# ``:`` or ``=``; seen from each such sign, that is a suffix test on the few characters before.
+_ASSIGNMENT_SUFFIXES = ("key", "token", "secret", "password", "passwd", "pwd", "credential",
+                        "credentials")  # fmt: skip
+_LAST_LETTERS = frozenset("yntdlsYNTDLS")  # how those words end
+_ASSIGNMENT_SIGNS_CHECKED = 64  # beyond this many signs, one search per credential word
 _ASSIGNMENT_WORDS = ("key", "token", "secret", "passw", "pwd", "credential")
 _ASSIGNED = re.compile(r"[a-z]*[\"']?\s*[:=]")
 
 
-def _assignment_possible(lowered: str) -> bool:
+def _assignment_possible(text: str) -> bool:
+    """Whether some ``:`` or ``=`` follows a credential word (a necessary condition)."""
+    signs = 0
+    for sign in ":=":
+        position = text.find(sign)
+        while position != -1:
+            signs += 1
+            if signs > _ASSIGNMENT_SIGNS_CHECKED:
+                return _assignment_words_possible(text.lower())
+            before = text[max(0, position - 48) : position].rstrip().rstrip("'\"")
+            if not before:
+                return True  # a long run of spaces: let the regex decide
+            if before[-1] in _LAST_LETTERS and before.lower().endswith(_ASSIGNMENT_SUFFIXES):
+                return True
+            position = text.find(sign, position + 1)
+    return False
+
+
+def _assignment_words_possible(lowered: str) -> bool:
     for word in _ASSIGNMENT_WORDS:
         start = lowered.find(word)
         while start != -1:
@@ -91,21 +104,38 @@ def _assignment_possible(lowered: str) -> bool:
     return False
 
 
-_ALL_TRIGGERS = tuple(sorted({t for ts in _TRIGGERS.values() for t in ts}))
+Gate = Callable[[str, Callable[[], str]], bool]
+
+# What any match of each pattern must contain; a gate gets the text and its lower-cased form
+# (made on first use).
+_GATES: dict[str, Gate] = {
+    "private_key": lambda t, low: "-" in t and "-----BEGIN" in t,
+    "authorization": lambda t, low: ("z" in t or "Z" in t) and "authorization" in low(),
+    "bearer": lambda t, low: any(map(t.__contains__, _DIGITS)) and "bearer" in low(),
+    "sk_key": lambda t, low: "-" in t and "k-" in t,
+    "aws_access_key": lambda t, low: "A" in t and _AWS_PREFIX.search(t) is not None,
+    "github_token": lambda t, low: "_" in t and _GITHUB_PREFIX.search(t) is not None,
+    "slack_token": lambda t, low: "-" in t and "xox" in t,
+    "google_api_key": lambda t, low: "A" in t and "AIza" in t,
+    "stripe_key": lambda t, low: "_" in t and ("_live_" in t or "_test_" in t),
+    "jwt": lambda t, low: "J" in t and "eyJ" in t,
+    "url_credentials": lambda t, low: "@" in t and "://" in t,
+    "assignment": lambda t, low: ("=" in t or ":" in t) and _assignment_possible(t),
+}
 
 
 def find_secrets(text: str) -> list[Hit]:
     """``SECRET`` hits for every credential pattern in ``text``."""
     hits: list[Hit] = []
-    lowered = text.lower()
-    # Most text holds no trigger: substring tests in C (map, not a generator), no pattern runs.
-    contains = lowered.__contains__
-    if not any(map(contains, _ALL_TRIGGERS)):
-        return hits
+    lowered: list[str] = []
+
+    def low() -> str:
+        if not lowered:
+            lowered.append(text.lower())
+        return lowered[0]
+
     for name, pattern in _PATTERNS:
-        if not any(map(contains, _TRIGGERS[name])):
-            continue
-        if name == "assignment" and not _assignment_possible(lowered):
+        if not _GATES[name](text, low):
             continue
         for match in pattern.finditer(text):
             start, end = match.span(1) if match.re.groups else match.span()

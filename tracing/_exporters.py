@@ -6,18 +6,23 @@ costs a counter and a log line, never an exception in the application.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from opentelemetry.trace import format_span_id, format_trace_id
+from opentelemetry.trace import SpanKind, StatusCode
 
 from llmops._internal import STATS
 from llmops.tracing import semconv
 from llmops.tracing._state import RedactHook
+
+if TYPE_CHECKING:
+    from llmops._store import Table
 
 
 class CountingExporter(SpanExporter):
@@ -121,47 +126,136 @@ def _resource_json(resource: Any) -> orjson.Fragment:
     return fragment
 
 
+_KIND_NAMES = {kind: kind.name for kind in SpanKind}
+_STATUS_NAMES = {code: code.name for code in StatusCode}
+_LEGACY_KEYS = tuple(semconv.LEGACY_ATTRIBUTES)
+_TYPED_KEYS = semconv.STORE_TYPED_ATTRIBUTES
+
+
 def _attributes(attributes: Any) -> dict[str, Any]:
     # The SDK's BoundedAttributes is read-only once a span ends; its plain dict serialises in C,
     # where iterating the Mapping interface would run a Python loop per attribute.
     raw = getattr(attributes, "_dict", None)
     if type(raw) is not dict:
         raw = dict(attributes or {})
-    return semconv.normalize_attributes(raw)
+    for key in _LEGACY_KEYS:  # a handful of lookups: cheaper than a set operation per span
+        if key in raw:
+            return semconv.normalize_attributes(raw)
+    return raw
+
+
+def spans_to_rows(spans: Sequence[ReadableSpan]) -> list[dict[str, Any]]:
+    """Stored rows for a batch: each span's own fields, attributes and events as JSON.
+
+    Legacy GenAI attribute names are mapped to today's here, on ingest; the attributes behind
+    the typed columns (model, tokens, cost…) are copied out as they are and typed by DuckDB when
+    batches are compacted. This loop is the exporter's hot path (it bounds the store's
+    throughput), hence the local names and the trace id formatted once per run of spans.
+    """
+    rows: list[dict[str, Any]] = []
+    append = rows.append
+    kinds, statuses, typed_keys = _KIND_NAMES, _STATUS_NAMES, _TYPED_KEYS
+    last_trace, last_trace_hex = -1, ""
+    for span in spans:
+        context = span.context
+        if context.trace_id != last_trace:
+            last_trace = context.trace_id
+            last_trace_hex = format(last_trace, "032x")
+        parent = span.parent
+        status = span.status
+        events = span.events
+        attributes = _attributes(span.attributes)
+        append(
+            {
+                "trace_id": last_trace_hex,
+                "span_id": format(context.span_id, "016x"),
+                "parent_span_id": format(parent.span_id, "016x") if parent else None,
+                "name": span.name,
+                "kind": kinds[span.kind],
+                "start_ns": span.start_time,
+                "end_ns": span.end_time,
+                "status_code": statuses[status.status_code],
+                "status_message": status.description,
+                "attributes": attributes,
+                "events": [
+                    {
+                        "name": e.name,
+                        "time_ns": e.timestamp,
+                        "attributes": _attributes(e.attributes),
+                    }
+                    for e in events
+                ]
+                if events
+                else [],
+                "resource": _resource_json(span.resource),
+                "_typed": list(map(attributes.get, typed_keys)),
+            }
+        )
+    return rows
 
 
 def span_to_row(span: ReadableSpan) -> dict[str, Any]:
-    """One stored row: the span's own fields, attributes and events as JSON.
+    """One stored row (see :func:`spans_to_rows`)."""
+    return spans_to_rows((span,))[0]
 
-    Legacy GenAI attribute names are mapped to today's here, on ingest; typed columns (model,
-    tokens, cost…) are extracted by DuckDB from the attributes when batches are compacted.
+
+class _Compactor:
+    """Runs the store's compactions on a thread of its own, off the export path.
+
+    A compaction is DuckDB work (JSON batches → Parquet) that releases the GIL, so on a second
+    core it overlaps with the batch worker converting the next spans, and the export path never
+    stalls (nor fills its queue) while a segment is written. Requests coalesce: the thread
+    compacts whenever woken and enough batch files wait. Nothing is lost if it never runs: batch
+    files are durable and readers see them.
     """
-    context = span.context
-    parent = span.parent
-    status = span.status
-    events = span.events
-    attributes = _attributes(span.attributes)
-    get = attributes.get
-    return {
-        "trace_id": format_trace_id(context.trace_id),
-        "span_id": format_span_id(context.span_id),
-        "parent_span_id": format_span_id(parent.span_id) if parent else None,
-        "name": span.name,
-        "kind": span.kind.name,
-        "start_ns": span.start_time,
-        "end_ns": span.end_time,
-        "status_code": status.status_code.name,
-        "status_message": status.description,
-        "attributes": attributes,
-        "events": [
-            {"name": e.name, "time_ns": e.timestamp, "attributes": _attributes(e.attributes)}
-            for e in events
-        ]
-        if events
-        else [],
-        "resource": _resource_json(span.resource),
-        "_typed": [get(key) for key in semconv.STORE_TYPED_ATTRIBUTES],
-    }
+
+    def __init__(self, table: Table, threshold: int) -> None:
+        self._table = table
+        self._threshold = threshold
+        self._wake = threading.Event()
+        self._guard = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._closed = False
+
+    def request(self) -> None:
+        thread = self._thread
+        if thread is None or self._pid != os.getpid() or not thread.is_alive():
+            with self._guard:  # first request, or the first after a fork
+                if self._closed:
+                    return
+                if self._thread is thread:
+                    self._pid = os.getpid()
+                    self._thread = threading.Thread(
+                        target=self._run, name="llmops-compactor", daemon=True
+                    )
+                    self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closed:
+                return
+            try:
+                if self._table.pending() >= self._threshold:
+                    self._table.compact(threshold=self._threshold)
+            except Exception:
+                # A compaction that fails leaves the batch files in place: nothing is lost.
+                STATS.incr("compaction_errors")
+                STATS.log_once_in_a_while(
+                    "compact", "llmops: store compaction failed", exc_info=True
+                )
+
+    def close(self, timeout_s: float = 60.0) -> None:
+        """Stop the thread, letting a compaction in progress finish (so exit never cuts it)."""
+        with self._guard:
+            self._closed = True
+            thread = self._thread
+        self._wake.set()
+        if thread is not None and self._pid == os.getpid() and thread.is_alive():
+            thread.join(timeout_s)
 
 
 class DuckDBSpanExporter(SpanExporter):
@@ -180,14 +274,14 @@ class DuckDBSpanExporter(SpanExporter):
 
         self.store_dir = Path(store_dir)
         self._table = open_store(self.store_dir).table("spans")
-        self._compact_threshold = compact_threshold
         self._fsync = fsync
         self._batches = 0
+        self._compactor = _Compactor(self._table, compact_threshold)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if not spans:
             return SpanExportResult.SUCCESS
-        rows = [span_to_row(s) for s in spans]
+        rows = spans_to_rows(spans)
         try:
             self._table.append(rows, fsync=self._fsync)
         except OSError as exc:
@@ -200,20 +294,11 @@ class DuckDBSpanExporter(SpanExporter):
             return SpanExportResult.FAILURE
         self._batches += 1
         if self._batches % 4 == 0:
-            self._maybe_compact()
+            self._compactor.request()
         return SpanExportResult.SUCCESS
 
-    def _maybe_compact(self) -> None:
-        try:
-            if self._table.pending() >= self._compact_threshold:
-                self._table.compact(threshold=self._compact_threshold)
-        except Exception:
-            # A compaction that fails leaves the batch files in place: nothing is lost.
-            STATS.incr("compaction_errors")
-            STATS.log_once_in_a_while("compact", "llmops: store compaction failed", exc_info=True)
-
     def shutdown(self) -> None:
-        pass
+        self._compactor.close()
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return True

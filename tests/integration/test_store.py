@@ -105,6 +105,29 @@ def test_compaction_keeps_every_row_once(home: Path) -> None:
     assert rows == [{"n": 80, "ids": 80}]
 
 
+def test_compaction_runs_off_the_export_thread(home: Path) -> None:
+    """The exporter hands compaction to its own thread; shutdown lets it finish first."""
+    import threading
+    import time
+
+    llmops.configure(compact_threshold=2)
+    segment_dir = home / "store" / "spans" / "parquet"
+    deadline = time.monotonic() + 30
+    i = 0
+    while not list(segment_dir.glob("*.parquet")) and time.monotonic() < deadline:
+        run(str(i))
+        llmops.flush()
+        i += 1
+        time.sleep(0.01)
+    assert list(segment_dir.glob("*.parquet")), "the background compactor never ran"
+    assert any(t.name == "llmops-compactor" for t in threading.enumerate())
+    llmops.shutdown()
+    assert not any(t.name == "llmops-compactor" for t in threading.enumerate())
+    assert not list(segment_dir.glob(".*.tmp"))  # no compaction cut short at exit
+    rows = llmops.query("SELECT count(*) AS n, count(DISTINCT span_id) AS ids FROM spans")
+    assert rows == [{"n": 2 * i, "ids": 2 * i}]
+
+
 def _store_with_segment(home: Path) -> tuple[Path, Path]:
     for i in range(3):
         run(str(i))

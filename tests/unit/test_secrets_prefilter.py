@@ -1,0 +1,66 @@
+"""The credential scrub's prefilter never hides a match: gated and ungated search agree."""
+
+from __future__ import annotations
+
+import random
+
+from llmops.guardrails import _pii_secrets
+from llmops.guardrails._pii_post import Hit
+from llmops.guardrails._pii_secrets import find_secrets
+
+SECRETS = [
+    "sk-proj-abcdefghijklmnop1234",
+    "AKIAABCDEFGHIJKLMNOP",
+    "ghp_" + "a" * 36,
+    "github_pat_" + "b" * 40,
+    "xoxb-1234567890-abc",
+    "AIza" + "b" * 35,
+    "sk_live_abcdefghijklmnop12",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlF",
+    "https://user:hunter22@host/x",
+    "Authorization: Bearer abcdef1234567890abcdef",
+    "bearer abcdefghij1234567890",
+    "api_key = 'zzzzyyyy'",
+    "PASSWORD:   s3cretvalue",
+    'password"  : "abcd1234"',
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+    "client_secret=abcd",
+    "X-Token=abcdefgh",
+    "credentials: foo1234",
+    "my pwd=hello123",
+    "access-token: 'qwerty12'",
+    "token" + " " * 60 + "= abcdefg",
+]
+NOISE = ["hello", "world", "the", "key", "token:", "=", ":", "A", "_", "-", "J", "@", "://",
+         "z", "1", "'", '"', "\n", "  ", "Bearer", "eyJ", "AKIA", "gh", "xox", "k-"]  # fmt: skip
+
+
+def _ungated(text: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for name, pattern in _pii_secrets._PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span(1) if match.re.groups else match.span()
+            if end > start:
+                hits.append(("SECRET", start, end, 1.0, f"Secret:{name}"))
+    return hits
+
+
+def test_every_secret_is_found_alone() -> None:
+    for secret in SECRETS:
+        assert find_secrets(secret) == _ungated(secret) != [], secret
+
+
+def test_prefilter_agrees_with_running_every_pattern() -> None:
+    rng = random.Random(7)
+    for _ in range(5000):
+        parts = [rng.choice(NOISE) for _ in range(rng.randint(0, 30))]
+        if rng.random() < 0.5:
+            parts.insert(rng.randint(0, len(parts)), rng.choice(SECRETS))
+        text = rng.choice([" ", "", "\n", ", "]).join(parts)
+        assert find_secrets(text) == _ungated(text), text
+
+
+def test_many_colons_fall_back_to_word_search() -> None:
+    text = "a: b, " * 100 + "password: hunter22"
+    assert find_secrets(text) == _ungated(text) != []
+    assert find_secrets("a: b, " * 100) == []
