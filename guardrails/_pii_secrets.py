@@ -69,25 +69,28 @@ _DIGITS = "0123456789"
 # ``:`` or ``=``; seen from each such sign, that is a suffix test on the few characters before.
 _ASSIGNMENT_SUFFIXES = ("key", "token", "secret", "password", "passwd", "pwd", "credential",
                         "credentials")  # fmt: skip
-_LAST_LETTERS = frozenset("yntdlsYNTDLS")  # how those words end
+_LAST_LETTERS = frozenset("yntdlsYNTDLS")  # how those words (and "authorization") end
 _ASSIGNMENT_SIGNS_CHECKED = 64  # beyond this many signs, one search per credential word
 _ASSIGNMENT_WORDS = ("key", "token", "secret", "passw", "pwd", "credential")
 _ASSIGNED = re.compile(r"[a-z]*[\"']?\s*[:=]")
 
 
-def _assignment_possible(text: str) -> bool:
-    """Whether some ``:`` or ``=`` follows a credential word (a necessary condition)."""
+def _word_before_sign(text: str, words: tuple[str, ...], many: Callable[[str], bool]) -> bool:
+    """Whether some ``:`` or ``=`` follows one of ``words`` (a necessary condition).
+
+    Past ``_ASSIGNMENT_SIGNS_CHECKED`` signs, ``many`` decides on the lower-cased text instead.
+    """
     signs = 0
     for sign in ":=":
         position = text.find(sign)
         while position != -1:
             signs += 1
             if signs > _ASSIGNMENT_SIGNS_CHECKED:
-                return _assignment_words_possible(text.lower())
+                return many(text.lower())
             before = text[max(0, position - 48) : position].rstrip().rstrip("'\"")
             if not before:
                 return True  # a long run of spaces: let the regex decide
-            if before[-1] in _LAST_LETTERS and before.lower().endswith(_ASSIGNMENT_SUFFIXES):
+            if before[-1] in _LAST_LETTERS and before.lower().endswith(words):
                 return True
             position = text.find(sign, position + 1)
     return False
@@ -110,7 +113,11 @@ Gate = Callable[[str, Callable[[], str]], bool]
 # (made on first use).
 _GATES: dict[str, Gate] = {
     "private_key": lambda t, low: "-" in t and "-----BEGIN" in t,
-    "authorization": lambda t, low: ("z" in t or "Z" in t) and "authorization" in low(),
+    "authorization": lambda t, low: (
+        ("z" in t or "Z" in t)
+        and ("=" in t or ":" in t)
+        and _word_before_sign(t, ("authorization",), lambda lowered: "authorization" in lowered)
+    ),
     "bearer": lambda t, low: any(map(t.__contains__, _DIGITS)) and "bearer" in low(),
     "sk_key": lambda t, low: "-" in t and "k-" in t,
     "aws_access_key": lambda t, low: "A" in t and _AWS_PREFIX.search(t) is not None,
@@ -120,7 +127,10 @@ _GATES: dict[str, Gate] = {
     "stripe_key": lambda t, low: "_" in t and ("_live_" in t or "_test_" in t),
     "jwt": lambda t, low: "J" in t and "eyJ" in t,
     "url_credentials": lambda t, low: "@" in t and "://" in t,
-    "assignment": lambda t, low: ("=" in t or ":" in t) and _assignment_possible(t),
+    "assignment": lambda t, low: (
+        ("=" in t or ":" in t)
+        and _word_before_sign(t, _ASSIGNMENT_SUFFIXES, _assignment_words_possible)
+    ),
 }
 
 

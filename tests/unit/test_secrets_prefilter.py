@@ -32,7 +32,8 @@ SECRETS = [
     "token" + " " * 60 + "= abcdefg",
 ]
 NOISE = ["hello", "world", "the", "key", "token:", "=", ":", "A", "_", "-", "J", "@", "://",
-         "z", "1", "'", '"', "\n", "  ", "Bearer", "eyJ", "AKIA", "gh", "xox", "k-"]  # fmt: skip
+         "z", "1", "'", '"', "\n", "  ", "Bearer", "eyJ", "AKIA", "gh", "xox", "k-",
+         "authorization", "Authorization:", "api_key", "secret="]  # fmt: skip
 
 
 def _ungated(text: str) -> list[Hit]:
