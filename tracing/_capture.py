@@ -144,3 +144,41 @@ def argument_binder(func: Callable[..., Any]) -> ArgumentBinder:
         return bound
 
     return bind
+
+
+ArgumentRebinder = Callable[
+    [tuple[Any, ...], dict[str, Any], Mapping[str, Any]], tuple[tuple[Any, ...], dict[str, Any]]
+]
+
+
+def argument_rebinder(func: Callable[..., Any]) -> ArgumentRebinder:
+    """The inverse of :func:`argument_binder`: call arguments with the bound values replaced.
+
+    Used when a guardrail redacts a call's arguments, so the function gets the redacted values.
+    """
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+
+        def rebind_opaque(
+            args: tuple[Any, ...], kwargs: dict[str, Any], bound: Mapping[str, Any]
+        ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+            return tuple(bound.get("args", args)), {k: bound.get(k, v) for k, v in kwargs.items()}
+
+        return rebind_opaque
+    skip = 1 if params and params[0].name in {"self", "cls"} else 0
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    var_positional = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
+    count = len(positional)
+
+    def rebind(
+        args: tuple[Any, ...], kwargs: dict[str, Any], bound: Mapping[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        new_args = list(args)
+        for index in range(skip, min(count, len(args))):
+            new_args[index] = bound.get(positional[index], args[index])
+        if var_positional is not None and len(args) > count:
+            new_args[count:] = list(bound.get(var_positional, args[count:]))
+        return tuple(new_args), {key: bound.get(key, value) for key, value in kwargs.items()}
+
+    return rebind

@@ -25,7 +25,13 @@ from typing_extensions import ParamSpec
 from llmops._errors import ConfigError
 from llmops._internal import STATS, handle_internal_errors, internal_error
 from llmops.tracing import semconv
-from llmops.tracing._capture import ArgumentBinder, argument_binder, to_json
+from llmops.tracing._capture import (
+    ArgumentBinder,
+    ArgumentRebinder,
+    argument_binder,
+    argument_rebinder,
+    to_json,
+)
 from llmops.tracing._context import (
     config_attributes,
     policy_in_scope,
@@ -57,6 +63,7 @@ class _SpanSpec:
     scope: Mapping[str, Any] | None = None  # stamped on every span started inside the call
     policy_config: Any = None  # an agent config whose guardrail policy applies inside the call
     screens: tuple[str, str] | None = None  # guardrail directions for (arguments, result)
+    rebinder: ArgumentRebinder | None = None  # puts redacted arguments back into a call
 
 
 def _span_context(spec: _SpanSpec, span: Span) -> Context:
@@ -139,6 +146,24 @@ def _account(start_ns: int, call_ns: int) -> None:
     STATS.overhead_calls += 1
 
 
+def _screen_arguments(
+    spec: _SpanSpec, args: Any, kwargs: Any, payload: Payload | None
+) -> tuple[Any, Any, Payload | None]:
+    """Apply the policy to the call's arguments; a redaction reaches the function and the span.
+
+    Raises:
+        GuardrailViolation: The policy blocks these arguments.
+    """
+    bound = spec.binder(args, kwargs)
+    screened = screen(spec.screens[0], bound)  # type: ignore[index]
+    if screened is bound or spec.rebinder is None:
+        return args, kwargs, payload
+    args, kwargs = spec.rebinder(args, kwargs, screened)
+    if payload is not None:  # the span shows what the function received
+        payload = to_json(screened, RUNTIME.capture.max_attribute_bytes)
+    return args, kwargs, payload
+
+
 def _wrap_sync(func: Callable[P, R], spec: _SpanSpec) -> Callable[P, R]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -152,7 +177,7 @@ def _wrap_sync(func: Callable[P, R], spec: _SpanSpec) -> Callable[P, R]:
         try:
             screened = spec.screens is not None and policy_in_scope()
             if screened:
-                screen(spec.screens[0], spec.binder(args, kwargs))  # type: ignore[index]
+                args, kwargs, payload = _screen_arguments(spec, args, kwargs, payload)
             result = func(*args, **kwargs)
             if screened:
                 result = screen(spec.screens[1], result)  # type: ignore[index]
@@ -183,7 +208,7 @@ def _wrap_async(func: Callable[P, Any], spec: _SpanSpec) -> Callable[P, Any]:
         try:
             screened = spec.screens is not None and policy_in_scope()
             if screened:
-                screen(spec.screens[0], spec.binder(args, kwargs))  # type: ignore[index]
+                args, kwargs, payload = _screen_arguments(spec, args, kwargs, payload)
             result = await func(*args, **kwargs)
             if screened:
                 result = screen(spec.screens[1], result)  # type: ignore[index]
@@ -275,7 +300,7 @@ def _wrap_generator(func: Callable[P, Iterator[Any]], spec: _SpanSpec) -> Callab
         recorder, span_context = started
         error: BaseException | None = None
         try:
-            generator = _in_context(span_context, func, args, kwargs)
+            generator = _in_context(span_context, recorder, func, args, kwargs)
             to_send: Any = None
             to_throw: BaseException | None = None
             while True:
@@ -308,9 +333,15 @@ def _wrap_generator(func: Callable[P, Iterator[Any]], spec: _SpanSpec) -> Callab
     return wrapper
 
 
-def _in_context(ctx: Any, func: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+def _in_context(
+    ctx: Any, recorder: _StreamRecorder, func: Callable[..., Any], args: Any, kwargs: Any
+) -> Any:
+    """Create the generator inside its span, its arguments screened by the policy in scope."""
     token = otel_context.attach(ctx)
     try:
+        spec = recorder.spec
+        if spec.screens is not None and policy_in_scope():
+            args, kwargs, recorder.payload = _screen_arguments(spec, args, kwargs, recorder.payload)
         return func(*args, **kwargs)
     finally:
         otel_context.detach(token)
@@ -329,7 +360,7 @@ def _wrap_async_generator(
         recorder, span_context = started
         error: BaseException | None = None
         try:
-            generator = _in_context(span_context, func, args, kwargs)
+            generator = _in_context(span_context, recorder, func, args, kwargs)
             to_send: Any = None
             to_throw: BaseException | None = None
             while True:
@@ -427,6 +458,7 @@ def _spec(
         scope=scope,
         policy_config=policy_config,
         screens=screens,
+        rebinder=argument_rebinder(func) if screens is not None else None,
     )
 
 

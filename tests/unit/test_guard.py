@@ -147,3 +147,67 @@ def test_traced_tools_and_model_calls_apply_the_policy_in_scope(
     assert llm["llmops.guardrail.action"] == "flag"
     # Outside the config's scope nothing is screened.
     assert fetch_page("https://example.com").startswith("Welcome!")
+
+
+def test_redacted_tool_arguments_reach_the_tool(llmops_spans: SpanRecorder) -> None:
+    """``redact`` on tool_args changes what the tool receives, positional, keyword and *args."""
+    cfg = AgentConfig(
+        name="redacting-agent",
+        model={"id": "m"},
+        guardrails={
+            "tool_args": {
+                "checks": ["pii"],
+                "action": "redact",
+                "pii_entities": ["EMAIL_ADDRESS"],
+            }
+        },
+    )
+    received: list[Any] = []
+
+    @llmops.tool
+    def send(to: str, *cc: str, body: dict[str, Any], retries: int = 1) -> str:
+        received.append((to, cc, body, retries))
+        return "sent"
+
+    @llmops.agent(config=cfg)
+    def run() -> str:
+        return send(
+            "ana@example.com",
+            "bo@example.org",
+            body={"text": "write to cy@example.net", "n": 3},
+            retries=2,
+        )
+
+    assert run() == "sent"
+    to, cc, body, retries = received[0]
+    assert "@" not in to
+    assert "@" not in cc[0]
+    assert "@" not in body["text"]
+    assert (body["n"], retries, len(cc)) == (3, 2, 1)
+    recorded = llmops_spans.attributes("execute_tool send")["input.value"]
+    assert "example" not in recorded  # the span shows what the tool received
+    # Outside the config's scope the arguments pass untouched.
+    send("ana@example.com", body={})
+    assert received[-1][0] == "ana@example.com"
+
+
+def test_streaming_model_calls_screen_their_arguments() -> None:
+    cfg = AgentConfig(
+        name="streaming-agent",
+        model={"id": "m"},
+        guardrails={
+            "input": {"checks": ["pii"], "action": "block", "pii_entities": ["EMAIL_ADDRESS"]}
+        },
+    )
+
+    @llmops.llm(model="m")
+    def stream(prompt: str) -> Any:
+        yield from prompt.split()
+
+    @llmops.agent(config=cfg)
+    def run(prompt: str) -> list[str]:
+        return list(stream(prompt))
+
+    assert run("hello there") == ["hello", "there"]
+    with pytest.raises(llmops.GuardrailViolation, match="input"):
+        run("write to ana@example.com")
