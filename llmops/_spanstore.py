@@ -32,11 +32,11 @@ SPAN_COLUMNS: dict[str, str] = {
 
 
 TYPED_ATTRIBUTES = semconv.STORE_TYPED_ATTRIBUTES
-SPAN_COLUMNS["_typed"] = "JSON[]"
+SPAN_COLUMNS["_typed"] = "VARCHAR[]"
 
 
 def _text(key: str) -> str:
-    return f"(_typed[{TYPED_ATTRIBUTES.index(key) + 1}] ->> '$')"
+    return f"_typed[{TYPED_ATTRIBUTES.index(key) + 1}]"
 
 
 def _number(key: str, kind: str) -> str:
