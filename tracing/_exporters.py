@@ -19,6 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from llmops._internal import STATS
 from llmops.tracing import semconv
+from llmops.tracing._secrets import may_hold_secrets, scrub_secrets
 from llmops.tracing._state import RedactHook
 
 if TYPE_CHECKING:
@@ -82,21 +83,40 @@ class RedactingExporter(SpanExporter):
     def __init__(self, inner: SpanExporter, hooks: Sequence[RedactHook]) -> None:
         self.inner = inner
         self.hooks = list(hooks)
+        # The always-on credential scrub first: skipped for a span that holds nothing it could
+        # change (one joined search instead of one per attribute; most spans hold no secret).
+        self._scrub_first = bool(self.hooks) and self.hooks[0] is scrub_secrets
+        self._after_scrub = self.hooks[1:] if self._scrub_first else self.hooks
 
-    def _screen(self, key: str, value: Any) -> Any:
-        for hook in self.hooks:
-            if value is None:
-                return None
-            value = hook(key, value)
-        return value
+    @staticmethod
+    def _chain(hooks: Sequence[RedactHook]) -> RedactHook:
+        def screen(key: str, value: Any) -> Any:
+            for hook in hooks:
+                if value is None:
+                    return None
+                value = hook(key, value)
+            return value
 
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return screen
+
+    def _screen_span(self, span: ReadableSpan) -> ReadableSpan:
         from llmops.tracing._processors import redact_span
 
+        hooks = self.hooks
+        if self._scrub_first and not may_hold_secrets(
+            [getattr(span, "_attributes", None), *(e.attributes for e in span.events)],
+            span.status.description,
+        ):
+            hooks = self._after_scrub
+        if not hooks:
+            return span
+        return redact_span(span, hooks[0] if len(hooks) == 1 else self._chain(hooks))
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         screened = []
         for span in spans:
             try:
-                screened.append(redact_span(span, self._screen))
+                screened.append(self._screen_span(span))
             except Exception:
                 STATS.drop("redaction_error")
                 STATS.log_once_in_a_while(
@@ -135,13 +155,18 @@ _TYPED_KEYS = semconv.STORE_TYPED_ATTRIBUTES
 def _attributes(attributes: Any) -> dict[str, Any]:
     # The SDK's BoundedAttributes is read-only once a span ends; its plain dict serialises in C,
     # where iterating the Mapping interface would run a Python loop per attribute.
-    raw = getattr(attributes, "_dict", None)
+    raw = getattr(attributes, "_dict", attributes)
     if type(raw) is not dict:
         raw = dict(attributes or {})
     for key in _LEGACY_KEYS:  # a handful of lookups: cheaper than a set operation per span
         if key in raw:
             return semconv.normalize_attributes(raw)
     return raw
+
+
+def _span_attributes(span: ReadableSpan) -> dict[str, Any]:
+    # ReadableSpan.attributes wraps them in a MappingProxyType, which would be copied key by key.
+    return _attributes(getattr(span, "_attributes", None) or span.attributes)
 
 
 def spans_to_rows(spans: Sequence[ReadableSpan]) -> list[dict[str, Any]]:
@@ -164,7 +189,7 @@ def spans_to_rows(spans: Sequence[ReadableSpan]) -> list[dict[str, Any]]:
         parent = span.parent
         status = span.status
         events = span.events
-        attributes = _attributes(span.attributes)
+        attributes = _span_attributes(span)
         append(
             {
                 "trace_id": last_trace_hex,

@@ -101,7 +101,8 @@ def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
     def clean(attributes: Any) -> dict[str, AttributeValue]:
         nonlocal changed
         out: dict[str, AttributeValue] = {}
-        for key, value in (attributes or {}).items():
+        # BoundedAttributes' plain dict: iterating the Mapping interface costs a call per item.
+        for key, value in getattr(attributes, "_dict", attributes or {}).items():
             new = hook(key, value)
             if new is not value:
                 changed = True
@@ -111,7 +112,7 @@ def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
 
     from opentelemetry.sdk.trace import Event
 
-    attributes = clean(span.attributes)
+    attributes = clean(getattr(span, "_attributes", None) or span.attributes)
     events = [Event(e.name, clean(e.attributes), e.timestamp) for e in span.events]
     status = span.status
     if status.description:

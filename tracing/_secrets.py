@@ -7,9 +7,10 @@ lose their value entirely. Each pattern runs only on text holding one of its tri
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from llmops.guardrails._pii_secrets import find_secrets, is_secret_key
+from llmops.guardrails._pii_secrets import _KEY_CACHE, find_secrets, is_secret_key
 
 SECRET_MARK = "<SECRET>"
 
@@ -55,3 +56,37 @@ def scrub_secrets(key: str, value: Any) -> Any:
         if scrubbed != list(value):
             return type(value)(scrubbed)
     return value
+
+
+def may_hold_secrets(
+    attribute_maps: Iterable[Mapping[str, Any] | None], *texts: str | None
+) -> bool:
+    """Whether :func:`scrub_secrets` could change any of these attributes or texts.
+
+    One pattern search over all of a span's text values joined, instead of one per value: most
+    spans hold no credential, and then the span goes out without a copy. A superset test: a
+    match inside any value is also a match in the joined text (the separator is a non-word,
+    non-space character), so only a span that may hold one is scrubbed value by value.
+    """
+    found: list[str] = [t for t in texts if t]
+    add = found.append
+    known = _KEY_CACHE.get
+    for attributes in attribute_maps:
+        if not attributes:
+            continue
+        for key, value in getattr(attributes, "_dict", attributes).items():
+            if key in _SAFE_KEYS:
+                continue
+            secret_key = known(key)
+            if secret_key is None:
+                secret_key = is_secret_key(key)
+            if secret_key:
+                return True
+            if type(value) is str:
+                add(value)
+            elif isinstance(value, (list, tuple)):
+                found.extend(v for v in value if isinstance(v, str))
+    if not found:
+        return False
+    joined = "\x00".join(found)
+    return len(joined) >= _SHORTEST_SECRET and bool(find_secrets(joined))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from llmops.guardrails import _pii_secrets
 from llmops.guardrails._pii_post import Hit
@@ -65,3 +66,53 @@ def test_many_colons_fall_back_to_word_search() -> None:
     text = "a: b, " * 100 + "password: hunter22"
     assert find_secrets(text) == _ungated(text) != []
     assert find_secrets("a: b, " * 100) == []
+
+
+def _span(attributes: dict[str, Any], events: list[Any] | None = None, status: str | None = None):  # type: ignore[no-untyped-def]
+    from opentelemetry.attributes import BoundedAttributes
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.trace import SpanContext, Status, StatusCode
+
+    return ReadableSpan(
+        name="s",
+        context=SpanContext(1, 2, is_remote=False),
+        attributes=BoundedAttributes(128, attributes, immutable=True),
+        events=events or [],
+        status=Status(StatusCode.ERROR, status) if status else Status(StatusCode.UNSET),
+    )
+
+
+def test_redacting_exporter_skips_clean_spans_and_scrubs_every_place_a_secret_hides() -> None:
+    from opentelemetry.sdk.trace import Event
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    from llmops.tracing._exporters import RedactingExporter
+    from llmops.tracing._secrets import scrub_secrets
+
+    class Keep:
+        def __init__(self) -> None:
+            self.spans: list[Any] = []
+
+        def export(self, spans: Any) -> SpanExportResult:
+            self.spans = list(spans)
+            return SpanExportResult.SUCCESS
+
+        def shutdown(self) -> None: ...
+
+    key = "sk-proj-abcdefghijklmnop1234"
+    clean = _span({"input.value": '{"q": "what is: 2+2"}', "n": 3, "tags": ("a", "b")})
+    dirty = [
+        _span({"input.value": f'{{"q": "use {key}"}}'}),
+        _span({"tags": ("x", f"token={key}")}),
+        _span({"http.request.header.authorization": 12}),
+        _span({}, events=[Event("exception", {"exception.message": f"bad key {key}"})]),
+        _span({}, status=f"401 for {key}"),
+    ]
+    sink = Keep()
+    RedactingExporter(sink, [scrub_secrets]).export([clean, *dirty])  # type: ignore[arg-type]
+    assert sink.spans[0] is clean  # nothing to hide: no copy
+    for span in sink.spans[1:]:
+        text = repr(dict(span.attributes)) + repr([dict(e.attributes) for e in span.events])
+        text += str(span.status.description)
+        assert key not in text
+        assert "12" not in repr(dict(span.attributes))
