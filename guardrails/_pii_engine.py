@@ -3,8 +3,9 @@
 Two tiers, both configured explicitly so that nothing is downloaded at run time:
 
 * ``pattern``: presidio's ``no_op`` NLP engine and its predefined pattern recognizers (e-mail,
-  IP, IBAN, US SSN, crypto wallets, ...), with our phone, card and name-context recognizers in
-  place of or beside presidio's own. No model, a few milliseconds per kilobyte.
+  IP, IBAN, US SSN, crypto wallets, ...), with our phone, card, name-context and first-name
+  (``_pii_gazetteer``) recognizers in place of or beside presidio's own. No model, a few
+  milliseconds per kilobyte.
 * ``ner``: the same recognizers plus spaCy named-entity recognition (PERSON, LOCATION) with the
   best English pipeline installed, mapped to presidio entities by the ``ner_model_configuration``
   of presidio's ``conf/default.yaml`` (which drops spaCy's noisy ORG label).
@@ -129,6 +130,7 @@ def _build(tier: Tier) -> Engine:
         from presidio_analyzer.nlp_engine import NlpEngineProvider
     except ImportError as exc:
         raise PiiUnavailable(f"PII detection needs presidio-analyzer: {INSTALL_HINT}") from exc
+    from llmops.guardrails._pii_gazetteer import FirstNameRecognizer
     from llmops.guardrails._pii_names import NameContextRecognizer, ProperNounRecognizer
     from llmops.guardrails._pii_recognizers import LenientPhoneRecognizer, LuhnCardRecognizer
 
@@ -145,6 +147,7 @@ def _build(tier: Tier) -> Engine:
         registry.add_recognizer(recognizer)
     if tier == "ner":
         registry.add_recognizer(ProperNounRecognizer())
+    registry.add_recognizer(FirstNameRecognizer())
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
     entities = frozenset(analyzer.get_supported_entities(language="en"))
     engine = Engine(tier, analyzer, model, entities)

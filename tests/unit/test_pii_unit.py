@@ -139,6 +139,33 @@ def test_clean_person() -> None:
     assert clean_person(text, ("PERSON", 23, 26, 0.85, "s")) is None  # address word
 
 
+def _guess(text: str, name: str, detector: str = "SpacyRecognizer") -> bool:
+    """True when a model's PERSON guess for ``name`` in ``text`` survives clean-up."""
+    start = text.index(name)
+    return clean_person(text, ("PERSON", start, start + len(name), 0.9, detector)) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kept"),
+    [
+        ("I work for Merrill Lynch & Co now.", "Merrill Lynch", False),  # a firm's name
+        ("Visit Gerard Perrier SA today.", "Gerard Perrier", False),
+        ("He met Gerard Perrier at SA's office.", "Gerard Perrier", True),
+        ("12 Main Road\nApt. 3\nKimberley\nSouth Africa", "Kimberley", False),  # town line
+        ("Dear all,\nKimberley\nwill call you.", "Kimberley", True),  # no address above
+        ("Ask for Kimberley Jones\n12 Main Road", "Kimberley", True),
+        ("My address is Tyler and 76 College Avenue.", "Tyler", False),  # a street corner
+        ("Meet Tyler and Anna at noon.", "Tyler", True),
+        ("The Quincy Country Club is open.", "Quincy Country Club", False),
+    ],
+)
+def test_clean_person_drops_firms_towns_and_street_corners(
+    text: str, name: str, kept: bool
+) -> None:
+    assert _guess(text, name) is kept
+    assert _guess(text, name, "FirstNameRecognizer") is kept
+
+
 def test_repeat_names_finds_further_occurrences() -> None:
     text = "Ella Mikkelsen called. Later Ella wrote, and Mikkelsen signed."
     found = {(s, e) for _, s, e, _, _ in repeat_names(text, [("PERSON", 0, 14, 0.85, "s")])}
