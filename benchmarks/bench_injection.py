@@ -15,11 +15,26 @@ Contenders, on the same texts in the same run:
   so it may have seen these texts.
 
 Latency is per 1 KB: dev texts joined and cut into 1,024-character inputs, each contender timed
-in one process (one core) with :func:`measure_interleaved`.
+in one process (one core) with :func:`measure_interleaved`; and the same on 1 KB of held-out code.
+
+Technical text (tool results): the *test* files of the corpus in ``scripts/_injection_corpus.py``
+(standard-library Python and its docstrings and comments, PostgreSQL's SQL scripts, shell scripts
+and config files on the machine, generated SQL, shell, JSON and log lines), split by file, never
+trained on and not used for the threshold; and injections hidden in those files (comments,
+docstrings, strings, SQL comments, ``echo``, JSON/YAML fields, log messages) made from dev-part
+attacks with lead-ins that training never sees. Besides the contenders above:
+
+- **llmops before**: the model file of revision :data:`BEFORE_REV` (before the technical corpus),
+  scored without the prose-of-code view, at its own threshold: the detector as it was.
+- **llmops, no prose view**: today's model without scoring the comments and strings of code
+  on their own, to show what that view adds.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
+import subprocess
 import sys
 import time
 import warnings
@@ -36,10 +51,19 @@ from _common import (
 )
 
 KB = 1024
+# The last revision whose model never saw technical text ("before" in the technical rows).
+BEFORE_REV = "2506ff4"
+MODEL_FILE = "guardrails/_data/injection_model.json.gz"
 
 
-def dev_examples() -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
-    """The dev part as ``(text, label, source)`` and a note on the fingerprint check."""
+Data = list[tuple[str, int, str]]
+
+
+def dev_examples() -> tuple[Data, Data, dict[str, Any]]:
+    """The dev part and the technical test part as ``(text, label, source)``, and notes.
+
+    The notes say whether both fingerprints match the ones stored in the model file.
+    """
     sys.path.insert(0, str(REPO_ROOT / "scripts"))
     try:
         import train_injection
@@ -48,10 +72,35 @@ def dev_examples() -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
     from llmops.guardrails._injection_model import load_model
 
     examples, stats = train_injection.load_allowed()
-    _, dev, fingerprint = train_injection.split_dev(examples)
-    expected = load_model().meta.get("dev_fingerprint")
-    info = {"dev_fingerprint": fingerprint, "matches_model_file": fingerprint == expected}
-    return [(ex.text, ex.label, ex.source) for ex in dev], {**info, "data": stats}
+    train_part, dev, fingerprint = train_injection.split_dev(examples)
+    tech, tech_stats = train_injection.technical_parts(train_part, dev)
+    meta = load_model().meta
+    info = {
+        "dev_fingerprint": fingerprint,
+        "matches_model_file": fingerprint == meta.get("dev_fingerprint"),
+        "technical_test": tech_stats["test"],
+        "technical_matches_model_file": tech_stats["test"]["fingerprint"]
+        == meta.get("technical", {}).get("test", {}).get("fingerprint"),
+    }
+    rows = [(ex.text, ex.label, ex.source) for ex in dev]
+    tech_rows = [(ex.text, ex.label, ex.source) for ex in tech["test"]]
+    return rows, tech_rows, {**info, "data": stats}
+
+
+def before_detector() -> Callable[[str], bool] | None:
+    """The detector at :data:`BEFORE_REV` (its model file, no prose view), if git can show it."""
+    from llmops.guardrails._injection import score_parts
+    from llmops.guardrails._injection_model import InjectionModel
+
+    try:
+        blob = subprocess.run(
+            ["git", "show", f"{BEFORE_REV}:{MODEL_FILE}"],
+            cwd=REPO_ROOT, capture_output=True, check=True, timeout=30,
+        ).stdout  # fmt: skip
+        model = InjectionModel.from_dict(json.loads(gzip.decompress(blob)))
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    return lambda text: score_parts(text, model, code_prose=False).score >= model.threshold
 
 
 def contenders() -> dict[str, Callable[[str], bool]]:
@@ -74,6 +123,22 @@ def contenders() -> dict[str, Callable[[str], bool]]:
         "rules only": lambda text: bool(rules_only(text)),
         "prompt-guardrail": guardify_flag,
     }
+
+
+def technical_contenders() -> dict[str, Callable[[str], bool]]:
+    """The contenders plus ``llmops before`` and ``llmops, no prose view``."""
+    from llmops.guardrails._injection import DEFAULT_THRESHOLD, score_parts
+    from llmops.guardrails._injection_model import load_model
+
+    model = load_model()
+    found = contenders()
+    found["llmops, no prose view"] = lambda text: (
+        score_parts(text, model, code_prose=False).score >= DEFAULT_THRESHOLD
+    )
+    before = before_detector()
+    if before is not None:
+        found["llmops before"] = before
+    return found
 
 
 def kilobyte_inputs(texts: Sequence[str], count: int) -> list[str]:
@@ -103,39 +168,92 @@ def _evaluate(
     return out
 
 
+def _technical(data: Data, quick: bool) -> dict[str, Any]:
+    """False positives on held-out technical text and recall on injections hidden in it."""
+    if quick:
+        data = data[::5]
+    quality = _evaluate(technical_contenders(), data)
+    for scores in quality.values():
+        kinds = scores.pop("by_source")
+        scores["fpr_by_kind"] = {
+            k.removeprefix("tech:"): v["fpr"] for k, v in kinds.items() if "embedded" not in k
+        }
+        scores["recall_by_kind"] = {
+            k.removeprefix("tech:embedded_"): v["recall"] for k, v in kinds.items()
+            if "embedded" in k
+        }  # fmt: skip
+    return quality
+
+
+def _per_kb(
+    detectors: dict[str, Callable[[str], bool]], inputs: dict[str, list[str]], quick: bool
+) -> dict[str, dict[str, float]]:
+    timing = measure_interleaved(
+        {name: _over_batch(flag) for name, flag in detectors.items()},
+        inputs,
+        number=1 if quick else 3,
+        repeat=3 if quick else 7,
+    )
+    return {
+        name: {key: t[key]["median_us"] / 1000 / len(inputs[key]) for key in inputs}
+        for name, t in timing.items()
+    }
+
+
+def _technical_rows(tech: dict[str, Any], per_kb: dict[str, dict[str, float]]) -> list[Row]:
+    ours, other = tech["llmops"], tech["prompt-guardrail"]
+    before = tech.get("llmops before", {"fpr": None, "recall": None})
+    plain = tech["llmops, no prose view"]
+    return [
+        Row("technical text: false-positive rate", ours["fpr"], "", before["fpr"],
+            "llmops before", 0.05, "<="),
+        Row("technical text: false-positive rate vs prompt-guardrail", ours["fpr"], "",
+            other["fpr"], "prompt-guardrail"),
+        Row("code-embedded injections: recall", ours["recall"], "", before["recall"],
+            "llmops before"),
+        Row("code-embedded injections: recall vs prompt-guardrail", ours["recall"], "",
+            other["recall"], "prompt-guardrail"),
+        Row("code-embedded injections: recall, no prose view", plain["recall"], "",
+            ours["recall"], "llmops"),
+        Row("latency per 1 KB of code (one core)", per_kb["llmops"]["1 KB code"], "ms",
+            per_kb["prompt-guardrail"]["1 KB code"], "prompt-guardrail", 5.0, "<"),
+    ]  # fmt: skip
+
+
 def run(quick: bool = False) -> BenchResult:
-    """Score the dev part with every contender, then time each on 1 KB inputs."""
+    """Score the dev part and the technical test part with every contender, then time them."""
     from llmops.guardrails._injection import DEFAULT_THRESHOLD, detect_injection
 
-    data, info = dev_examples()
+    data, tech_data, info = dev_examples()
     if quick:
         data = data[::5]
     result = BenchResult("injection", f"prompt-injection detection, {len(data):,} held-out texts")
     detectors = contenders()
     quality = _evaluate(detectors, data)
-    inputs = kilobyte_inputs([text for text, _, _ in data], 20 if quick else 50)
-    timing = measure_interleaved(
-        {name: _over_batch(flag) for name, flag in detectors.items()},
-        {"1 KB": inputs},
-        number=1 if quick else 3,
-        repeat=3 if quick else 7,
-    )
-    per_kb = {name: t["1 KB"]["median_us"] / 1000 / len(inputs) for name, t in timing.items()}
+    tech = _technical(tech_data, quick)
+    count = 20 if quick else 50
+    code = [text for text, label, _ in tech_data if label == 0]
+    inputs = {
+        "1 KB": kilobyte_inputs([text for text, _, _ in data], count),
+        "1 KB code": kilobyte_inputs(code, count),
+    }
+    per_kb = _per_kb(detectors, inputs, quick)
     started = time.perf_counter()
     huge = detect_injection("lorem ipsum dolor " * 600_000)
     huge_ms = (time.perf_counter() - started) * 1000
     ours, rules, other = quality["llmops"], quality["rules only"], quality["prompt-guardrail"]
     base = "prompt-guardrail"
+    kb = {name: t["1 KB"] for name, t in per_kb.items()}
     result.rows = [
         Row("F1", ours["f1"], "", other["f1"], base, 0.90, ">="),
         Row("false-positive rate", ours["fpr"], "", other["fpr"], base, 0.05, "<="),
         Row("precision", ours["precision"], "", other["precision"], base),
         Row("recall", ours["recall"], "", other["recall"], base),
-        Row("latency per 1 KB (one core)", per_kb["llmops"], "ms", per_kb[base], base, 5.0, "<"),
+        Row("latency per 1 KB (one core)", kb["llmops"], "ms", kb[base], base, 5.0, "<"),
         Row("F1, rules only", rules["f1"], "", ours["f1"], "llmops"),
         Row("false-positive rate, rules only", rules["fpr"], "", ours["fpr"], "llmops"),
-        Row("latency per 1 KB, rules only", per_kb["rules only"], "ms", per_kb["llmops"],
-            "llmops"),
+        Row("latency per 1 KB, rules only", kb["rules only"], "ms", kb["llmops"], "llmops"),
+        *_technical_rows(tech, per_kb),
         Row("10.8 MB input (capped to head + tail)", huge_ms, "ms",
             note=f"reasons {list(huge.reasons)}"),
     ]  # fmt: skip
@@ -145,8 +263,8 @@ def run(quick: bool = False) -> BenchResult:
         "injections": sum(label for _, label, _ in data),
         "threshold": DEFAULT_THRESHOLD,
         "quality": quality,
+        "technical": tech,
         "latency_ms_per_kb": per_kb,
-        "timing": timing,
     }
     return result
 

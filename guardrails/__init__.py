@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         leaked_canary,
         make_canary,
     )
+    from llmops.guardrails._injection_judge import InjectionJudge
     from llmops.guardrails._pii import Finding, ScanResult, scan_pii, scan_text
     from llmops.guardrails._pii_engine import PiiUnavailable
     from llmops.guardrails._pii_hook import redaction_hook
@@ -49,6 +50,7 @@ _LAZY = {
     "GuardResult": "llmops.guardrails._guard",
     "GuardrailPolicy": "llmops.guardrails._policy",
     "guard": "llmops.guardrails._guard",
+    "InjectionJudge": "llmops.guardrails._injection_judge",
     "InjectionResult": "llmops.guardrails._injection",
     "check_canary": "llmops.guardrails._injection_canary",
     "detect_injection": "llmops.guardrails._injection",
@@ -62,6 +64,7 @@ __all__ = [
     "Finding",
     "GuardResult",
     "GuardrailPolicy",
+    "InjectionJudge",
     "InjectionResult",
     "PiiUnavailable",
     "RedactionPolicy",

@@ -68,7 +68,15 @@ class _Run:
     def injection(self) -> None:
         from llmops.guardrails._injection import detect_injection
 
-        result = detect_injection(_as_text(self.value), threshold=self.check.injection_threshold)
+        judge = None
+        if self.check.injection_judge is not None:
+            from llmops.guardrails._injection_judge import JudgeRef
+
+            judge = JudgeRef.from_policy(self.check.injection_judge)
+        value = self.value
+        if not isinstance(value, dict | list | tuple):  # structures: their strings, not keys
+            value = _as_text(value)
+        result = detect_injection(value, threshold=self.check.injection_threshold, judge=judge)
         if any(r.startswith("input:truncated") for r in result.reasons):
             self.truncated = True
         if result.flagged:

