@@ -233,8 +233,13 @@ class Table:
             tmp.unlink(missing_ok=True)
         cutoff = time.time() - _STALE_TMP_S
         for tmp in self.wal_dir.glob(".*.tmp"):
-            # A writer killed between write and rename leaves its partial batch here.
-            if tmp.stat().st_mtime < cutoff:
+            # A writer killed between write and rename leaves its partial batch here; a live
+            # writer (another process, or this one's export thread) renames its own meanwhile.
+            try:
+                stale = tmp.stat().st_mtime < cutoff
+            except FileNotFoundError:
+                continue
+            if stale:
                 tmp.unlink(missing_ok=True)
 
     def _write_segment(self, sources: list[Path], select_sql: str) -> None:

@@ -206,3 +206,21 @@ def test_missing_store_folder_is_created(tmp_path: Path) -> None:
     run("x")
     llmops.flush()
     assert llmops.query("SELECT count(*) AS n FROM spans") == [{"n": 2}]
+
+
+def test_compaction_tolerates_a_batch_renamed_while_it_looks(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer renames its temporary batch between compaction's listing and its stat."""
+    wal_dir, _ = _store_with_segment(home)
+    (wal_dir / ".in-flight.tmp").write_bytes(b"[")
+    real_stat = Path.stat
+
+    def renamed_meanwhile(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        if self.name == ".in-flight.tmp":
+            raise FileNotFoundError(self)
+        return real_stat(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", renamed_meanwhile)
+    assert open_store(home / "store").table("spans").compact(force=True, blocking=True)
+    assert llmops.query("SELECT count(*) AS n FROM spans") == [{"n": 6}]
