@@ -103,11 +103,14 @@ class RedactingExporter(SpanExporter):
         from llmops.tracing._processors import redact_span
 
         hooks = self.hooks
-        if self._scrub_first and not may_hold_secrets(
-            [getattr(span, "_attributes", None), *(e.attributes for e in span.events)],
-            span.status.description,
-        ):
-            hooks = self._after_scrub
+        if self._scrub_first:
+            # The SDK's own fields: its properties copy (events) or wrap (attributes) each time.
+            events = getattr(span, "_events", None) or span.events
+            maps = [getattr(span, "_attributes", None) or span.attributes]
+            if events:
+                maps.extend(e.attributes for e in events)
+            if not may_hold_secrets(maps, span.status.description):
+                hooks = self._after_scrub
         if not hooks:
             return span
         return redact_span(span, hooks[0] if len(hooks) == 1 else self._chain(hooks))
