@@ -11,6 +11,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 LAST_WORDS = {
     "01_tracing.ipynb": "arrives in 2 days",
     "02_evaluation.ipynb": "evaluated offline: 4 cases, 2 versions",
+    "03_guardrails.ipynb": "screened: no PII in 3 stored spans",
 }
 
 
