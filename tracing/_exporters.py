@@ -19,6 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from llmops._internal import STATS
 from llmops.tracing import semconv
+from llmops.tracing._processors import redact_span
 from llmops.tracing._secrets import may_hold_secrets, scrub_secrets
 from llmops.tracing._state import RedactHook
 
@@ -100,13 +101,16 @@ class RedactingExporter(SpanExporter):
         return screen
 
     def _screen_span(self, span: ReadableSpan) -> ReadableSpan:
-        from llmops.tracing._processors import redact_span
-
         hooks = self.hooks
         if self._scrub_first:
             # The SDK's own fields: its properties copy (events) or wrap (attributes) each time.
-            events = getattr(span, "_events", None) or span.events
-            maps = [getattr(span, "_attributes", None) or span.attributes]
+            attributes = getattr(span, "_attributes", None)
+            if attributes is None:
+                attributes = span.attributes
+            events = getattr(span, "_events", None)
+            if events is None:
+                events = span.events
+            maps = [attributes]
             if events:
                 maps.extend(e.attributes for e in events)
             if not may_hold_secrets(maps, span.status.description):

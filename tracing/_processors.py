@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import Status, StatusCode
 from opentelemetry.util.types import AttributeValue
@@ -109,8 +109,6 @@ def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
             if new is not None:
                 out[key] = new
         return out
-
-    from opentelemetry.sdk.trace import Event
 
     attributes = clean(getattr(span, "_attributes", None) or span.attributes)
     events = [Event(e.name, clean(e.attributes), e.timestamp) for e in span.events]
