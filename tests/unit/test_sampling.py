@@ -11,7 +11,7 @@ from llmops.testing import capture_spans
 
 
 @llmops.tool
-def step(fail: bool = False, cost: float = 0.0, sleep_ms: float = 0.0) -> None:
+def step(fail: bool = False, cost: float = 0.0, sleep_ms: float = 0.0, note: str = "") -> None:
     if cost:
         llmops.current_span().set_cost(cost)
     if sleep_ms:
@@ -60,3 +60,17 @@ def test_tail_sampling_without_keep_rules_drops_everything_at_zero() -> None:
             run(fail=True)
         run()
     assert spans.spans == []
+
+
+def test_inputs_are_captured_whether_or_not_head_sampling_is_on() -> None:
+    """Without head sampling the arguments ride in the start attributes; with it, they are
+    serialised only for a span that is recorded. Either way the span has them."""
+    for ratio in (None, 1.0):
+        with capture_spans(sample_ratio=ratio, max_attribute_bytes=64) as spans:
+            step(cost=0.5)
+            run(cost=0.123456789, sleep_ms=0.000001, fail=False, note="x" * 80)
+        first = dict(spans.spans[0].attributes or {})
+        assert first["input.value"] == '{"cost":0.5}'
+        agent = dict(spans.by_name("invoke_agent sampled").attributes or {})
+        assert agent["input.value"].startswith('{"cost":0.123456789')
+        assert "input.value" in agent["llmops.truncated"]
