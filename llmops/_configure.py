@@ -197,7 +197,6 @@ def configure(
             inputs=resolved.capture_inputs,
             outputs=resolved.capture_outputs,
             max_attribute_bytes=resolved.max_attribute_bytes,
-            eager_inputs=resolved.sample_ratio is None,
         )
         RUNTIME.tracer = provider.get_tracer(_SCOPE)
         _install_global_proxy()

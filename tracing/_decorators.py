@@ -81,24 +81,19 @@ def _start(
 ) -> tuple[Span, object, Payload | None]:
     """Start the span and make it current; serialise the arguments now (they may change later).
 
-    The input rides in the attributes the span starts with: the SDK validates those in one pass
-    anyway, where a later update would take the span's lock and validate again. Under head
-    sampling the arguments are serialised only once the span is known to be recorded.
+    The input is set on the span together with the output in :func:`_finish`: one attribute
+    update instead of two on the hot path.
     """
     tracer = RUNTIME.tracer or get_tracer()
-    capture = spec.capture_input
-    if capture is None:
-        capture = RUNTIME.capture.inputs
-    payload = None
-    attributes = spec.attributes
-    if capture and RUNTIME.capture.eager_inputs:
-        payload = to_json(spec.binder(args, kwargs), RUNTIME.capture.max_attribute_bytes)
-        attributes = {**attributes, semconv.INPUT_VALUE: payload[0]}
-    span = tracer.start_span(spec.name, kind=spec.kind, attributes=attributes)
+    span = tracer.start_span(spec.name, kind=spec.kind, attributes=spec.attributes)
     token = otel_context.attach(_span_context(spec, span))
-    if capture and payload is None and span.is_recording():
-        payload = to_json(spec.binder(args, kwargs), RUNTIME.capture.max_attribute_bytes)
-        span.set_attribute(semconv.INPUT_VALUE, payload[0])
+    payload = None
+    if span.is_recording():
+        capture = spec.capture_input
+        if capture is None:
+            capture = RUNTIME.capture.inputs
+        if capture:
+            payload = to_json(spec.binder(args, kwargs), RUNTIME.capture.max_attribute_bytes)
     return span, token, payload
 
 
@@ -132,15 +127,14 @@ def _finish(
 
 
 def _set_payloads(span: Span, payload: Payload | None, output: Payload | None) -> None:
-    """The output, and which payloads were cut; the input is on the span since its start."""
+    """Input and output in one attribute update (one lock, one validation pass in the SDK)."""
     attributes: dict[str, Any] = {}
-    if output is not None:
-        attributes[semconv.OUTPUT_VALUE] = output[0]
-    truncated = [
-        key
-        for key, value in ((semconv.INPUT_VALUE, payload), (semconv.OUTPUT_VALUE, output))
-        if value is not None and value[1]
-    ]
+    truncated = []
+    for key, value in ((semconv.INPUT_VALUE, payload), (semconv.OUTPUT_VALUE, output)):
+        if value is not None:
+            attributes[key] = value[0]
+            if value[1]:
+                truncated.append(key)
     if truncated:
         attributes[semconv.LLMOPS_TRUNCATED] = truncated
     if attributes:
@@ -153,7 +147,7 @@ def _account(start_ns: int, call_ns: int) -> None:
 
 
 def _screen_arguments(
-    spec: _SpanSpec, span: Span, args: Any, kwargs: Any, payload: Payload | None
+    spec: _SpanSpec, args: Any, kwargs: Any, payload: Payload | None
 ) -> tuple[Any, Any, Payload | None]:
     """Apply the policy to the call's arguments; a redaction reaches the function and the span.
 
@@ -167,7 +161,6 @@ def _screen_arguments(
     args, kwargs = spec.rebinder(args, kwargs, screened)
     if payload is not None:  # the span shows what the function received
         payload = to_json(screened, RUNTIME.capture.max_attribute_bytes)
-        span.set_attribute(semconv.INPUT_VALUE, payload[0])
     return args, kwargs, payload
 
 
@@ -184,7 +177,7 @@ def _wrap_sync(func: Callable[P, R], spec: _SpanSpec) -> Callable[P, R]:
         try:
             screened = spec.screens is not None and policy_in_scope()
             if screened:
-                args, kwargs, payload = _screen_arguments(spec, span, args, kwargs, payload)
+                args, kwargs, payload = _screen_arguments(spec, args, kwargs, payload)
             result = func(*args, **kwargs)
             if screened:
                 result = screen(spec.screens[1], result)  # type: ignore[index]
@@ -215,7 +208,7 @@ def _wrap_async(func: Callable[P, Any], spec: _SpanSpec) -> Callable[P, Any]:
         try:
             screened = spec.screens is not None and policy_in_scope()
             if screened:
-                args, kwargs, payload = _screen_arguments(spec, span, args, kwargs, payload)
+                args, kwargs, payload = _screen_arguments(spec, args, kwargs, payload)
             result = await func(*args, **kwargs)
             if screened:
                 result = screen(spec.screens[1], result)  # type: ignore[index]
@@ -348,9 +341,7 @@ def _in_context(
     try:
         spec = recorder.spec
         if spec.screens is not None and policy_in_scope():
-            args, kwargs, recorder.payload = _screen_arguments(
-                spec, recorder.span, args, kwargs, recorder.payload
-            )
+            args, kwargs, recorder.payload = _screen_arguments(spec, args, kwargs, recorder.payload)
         return func(*args, **kwargs)
     finally:
         otel_context.detach(token)

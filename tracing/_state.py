@@ -31,8 +31,6 @@ class CaptureSettings:
     inputs: bool = True
     outputs: bool = True
     max_attribute_bytes: int = 16_384
-    # Serialise arguments before the span starts (it is recorded unless head sampling says no).
-    eager_inputs: bool = True
 
 
 class Runtime:
