@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -93,3 +93,57 @@ def stub_server(mode: str = "ok") -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class ScriptedServer:
+    """An OpenAI-compatible server whose replies come from ``reply(last user message)``.
+
+    For judges: the reply can follow from the request (a judge of its own), and the requests are
+    kept, so cache hits show as calls that never happened.
+    """
+
+    def __init__(self, reply: Callable[[str], str], delay_s: float = 0.0) -> None:
+        self.reply = reply
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with outer.lock:
+                    outer.requests.append(body)
+                if delay_s:
+                    time.sleep(delay_s)  # lets concurrent callers overlap
+                data = json.dumps({
+                    "id": "chatcmpl-judge", "object": "chat.completion", "created": 0,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                        "role": "assistant",
+                        "content": outer.reply(body["messages"][-1]["content"])}}],
+                    "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+                }).encode()  # fmt: skip
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.api_base = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+
+@contextmanager
+def scripted_server(reply: Callable[[str], str], delay_s: float = 0.0) -> Iterator[ScriptedServer]:
+    """Serve a :class:`ScriptedServer` on a free port for the block."""
+    scripted = ScriptedServer(reply, delay_s)
+    thread = threading.Thread(target=scripted.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield scripted
+    finally:
+        scripted.server.shutdown()
+        scripted.server.server_close()

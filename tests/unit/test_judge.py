@@ -11,17 +11,15 @@ import json
 import re
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from openai_stub import ScriptedServer, scripted_server
 
 import llmops
 from llmops import AgentConfig
@@ -67,54 +65,10 @@ def word_overlap_judge(prompt: str) -> str:
     return json.dumps({"statements": verdicts})
 
 
-class ScriptedServer:
-    """An OpenAI-compatible server whose replies come from ``reply(prompt)``; counts requests."""
-
-    def __init__(self, reply: Callable[[str], str]) -> None:
-        self.reply = reply
-        self.requests: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with outer.lock:
-                    outer.requests.append(body)
-                time.sleep(0.05)  # long enough for concurrent callers to overlap
-                self._send(outer.reply(body["messages"][-1]["content"]), body["model"])
-
-            def _send(self, text: str, model: str) -> None:
-                data = json.dumps({
-                    "id": "chatcmpl-judge", "object": "chat.completion", "created": 0,
-                    "model": model,
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": text}}],
-                    "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-                }).encode()  # fmt: skip
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.api_base = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-
 @contextmanager
 def judge_server(reply: Callable[[str], str] = word_overlap_judge) -> Iterator[ScriptedServer]:
-    scripted = ScriptedServer(reply)
-    thread = threading.Thread(target=scripted.server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield scripted
-    finally:
-        scripted.server.shutdown()
-        scripted.server.server_close()
+    with scripted_server(reply, delay_s=0.05) as server:  # long enough for callers to overlap
+        yield server
 
 
 def judge_config(**sampling: Any) -> AgentConfig:
