@@ -1,4 +1,5 @@
-"""Integration fixtures: a real MLflow tracking server, started by the test session."""
+"""Integration fixtures: a real MLflow tracking server and the real local model server, each
+started once by the test session."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from llmops.serving import LocalServer
 
 
 def free_port() -> int:
@@ -65,3 +70,12 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.kill()
         proc.wait()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """The real local model (Gemma 3 270M on llama.cpp) behind its OpenAI-compatible server."""
+    from llmops.serving import LocalServer
+
+    with LocalServer(log_dir=tmp_path_factory.mktemp("serving")) as running:
+        yield running

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,12 +42,6 @@ cases:
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    with LocalServer(log_dir=tmp_path_factory.mktemp("serving")) as running:
-        yield running
-
-
 def bot(name: str, api_base: str | None = None) -> AgentConfig:
     return AgentConfig(
         name=name,
@@ -71,7 +64,7 @@ def bot(name: str, api_base: str | None = None) -> AgentConfig:
 
 
 def test_a_suite_on_the_real_model_is_stored_priced_and_logged(
-    server: LocalServer, tmp_path: Path
+    local_server: LocalServer, tmp_path: Path
 ) -> None:
     registry = llmops.configs()
     candidate = registry.register(bot("local-bot"), aliases=("candidate",))
@@ -80,7 +73,7 @@ def test_a_suite_on_the_real_model_is_stored_priced_and_logged(
     path = tmp_path / "suite.yaml"
     path.write_text(SUITE)
 
-    run = run_suite(load_suite(path), config="local-bot@candidate", api_base=server.api_base)
+    run = run_suite(load_suite(path), config="local-bot@candidate", api_base=local_server.api_base)
 
     assert run.config_version == candidate.version
     for case in run.cases:

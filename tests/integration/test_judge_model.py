@@ -6,8 +6,6 @@ error, spans in the store under the judge config's version, the cache), not its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 import llmops
@@ -26,12 +24,6 @@ pytestmark = pytest.mark.filterwarnings(
 
 CONTEXT = "The Eiffel Tower is in Paris. It was completed in 1889."
 ANSWER = "The Eiffel Tower is in Paris. It was completed in 1925."
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    with LocalServer(log_dir=tmp_path_factory.mktemp("judge-serving")) as running:
-        yield running
 
 
 def judge_config(api_base: str) -> AgentConfig:
@@ -61,8 +53,8 @@ def _judge_chat_spans(version: str) -> list[dict[str, object]]:
     )
 
 
-def test_the_real_model_judges_through_the_gateway_and_the_cache(server: LocalServer) -> None:
-    cfg = judge_config(server.api_base)
+def test_the_real_model_judges_through_the_gateway_and_the_cache(local_server: LocalServer) -> None:
+    cfg = judge_config(local_server.api_base)
     before = judge_cache_stats()
     first = _score(Judge(cfg))
     if isinstance(first, HallucinationResult):
@@ -90,8 +82,8 @@ def test_the_real_model_judges_through_the_gateway_and_the_cache(server: LocalSe
         assert str(second) == str(first)
 
 
-def test_a_judge_by_registry_reference(server: LocalServer) -> None:
-    cfg = judge_config(server.api_base)
+def test_a_judge_by_registry_reference(local_server: LocalServer) -> None:
+    cfg = judge_config(local_server.api_base)
     llmops.configs().register(cfg, aliases=("production",))
     result = _score("faithfulness-judge@production")
     if isinstance(result, HallucinationResult):

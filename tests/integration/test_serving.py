@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -21,12 +20,6 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    with LocalServer(log_dir=tmp_path_factory.mktemp("serving")) as running:
-        yield running
-
-
 def config() -> AgentConfig:
     return AgentConfig(
         name="local-bot",
@@ -40,9 +33,11 @@ def config() -> AgentConfig:
     )
 
 
-def test_chat_with_the_real_model_lands_in_the_store(server: LocalServer) -> None:
+def test_chat_with_the_real_model_lands_in_the_store(local_server: LocalServer) -> None:
     cfg = config()
-    result = chat(cfg, variables={"question": "What colour is the sky?"}, api_base=server.api_base)
+    result = chat(
+        cfg, variables={"question": "What colour is the sky?"}, api_base=local_server.api_base
+    )
     assert result.text.strip()
     assert result.input_tokens > 5
     assert 0 < result.output_tokens <= 12
@@ -63,9 +58,11 @@ def test_chat_with_the_real_model_lands_in_the_store(server: LocalServer) -> Non
     assert attributes[semconv.LLMOPS_COST_SOURCE] == "config:gpu_hour"
 
 
-def test_streaming_records_time_to_first_token(server: LocalServer) -> None:
+def test_streaming_records_time_to_first_token(local_server: LocalServer) -> None:
     pieces = list(
-        chat_stream(config(), variables={"question": "Name a fruit."}, api_base=server.api_base)
+        chat_stream(
+            config(), variables={"question": "Name a fruit."}, api_base=local_server.api_base
+        )
     )
     assert len(pieces) >= 2
     row = llmops.query(
@@ -77,20 +74,25 @@ def test_streaming_records_time_to_first_token(server: LocalServer) -> None:
     assert attributes[semconv.OUTPUT_VALUE] == orjson.dumps("".join(pieces)).decode()
 
 
-async def test_async_streaming(server: LocalServer) -> None:
+async def test_async_streaming(local_server: LocalServer) -> None:
     text = [
         p
         async for p in achat_stream(
-            config(), variables={"question": "Say hi."}, api_base=server.api_base
+            config(), variables={"question": "Say hi."}, api_base=local_server.api_base
         )
     ]
     assert "".join(text).strip()
 
 
-def test_context_overflow_is_a_clear_error(server: LocalServer) -> None:
+def test_context_overflow_is_a_clear_error(local_server: LocalServer) -> None:
     long_question = "word " * 3000  # far beyond n_ctx=2048
     with pytest.raises((llmops.ContextLengthExceeded, llmops.ModelCallError)):
-        chat(config(), variables={"question": long_question}, api_base=server.api_base, retries=0)
+        chat(
+            config(),
+            variables={"question": long_question},
+            api_base=local_server.api_base,
+            retries=0,
+        )
 
 
 def test_failed_start_names_the_command_and_the_log(tmp_path: Path) -> None:
