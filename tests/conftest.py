@@ -13,6 +13,22 @@ os.environ["LLMOPS_RAISE_INTERNAL_ERRORS"] = "1"
 os.environ.setdefault("OTEL_SDK_DISABLED", "false")
 
 
+# What litellm does that pytest's warnings-as-errors would fail a test for, in tests marked
+# ``litellm``: deprecation and typing warnings on import, an event loop and sockets it leaks.
+LITELLM_WARNINGS = (
+    "ignore::DeprecationWarning",
+    "ignore:Item .* is using the .ReadOnly. qualifier:UserWarning",
+    "ignore::ResourceWarning",
+    "ignore::pytest.PytestUnraisableExceptionWarning",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("litellm") is not None:
+            item.add_marker(pytest.mark.filterwarnings(*LITELLM_WARNINGS))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_llmops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from llmops._internal import STATS

@@ -11,13 +11,7 @@ from llmops import AgentConfig
 from llmops.eval import load_suite, run_suite
 from llmops.serving import LocalServer
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::DeprecationWarning",
-    "ignore:Item .* is using the .ReadOnly. qualifier:UserWarning",
-    "ignore::ResourceWarning",
-    "ignore::pytest.PytestUnraisableExceptionWarning",
-    "ignore::FutureWarning",
-)
+pytestmark = [pytest.mark.litellm, pytest.mark.filterwarnings("ignore::FutureWarning")]
 
 SUITE = """\
 name: local-model

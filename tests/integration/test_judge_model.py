@@ -15,12 +15,7 @@ from llmops.eval._judge_cache import judge_cache_stats
 from llmops.eval._types import HallucinationResult
 from llmops.serving import LocalServer
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::DeprecationWarning",
-    "ignore:Item .* is using the .ReadOnly. qualifier:UserWarning",
-    "ignore::ResourceWarning",
-    "ignore::pytest.PytestUnraisableExceptionWarning",
-)
+pytestmark = pytest.mark.litellm
 
 CONTEXT = "The Eiffel Tower is in Paris. It was completed in 1889."
 ANSWER = "The Eiffel Tower is in Paris. It was completed in 1925."

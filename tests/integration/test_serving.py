@@ -12,12 +12,7 @@ from llmops import AgentConfig
 from llmops.serving import LocalServer, achat_stream, chat, chat_stream
 from llmops.tracing import semconv
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::DeprecationWarning",
-    "ignore:Item .* is using the .ReadOnly. qualifier:UserWarning",
-    "ignore::ResourceWarning",
-    "ignore::pytest.PytestUnraisableExceptionWarning",
-)
+pytestmark = pytest.mark.litellm
 
 
 def config() -> AgentConfig:

@@ -16,13 +16,7 @@ from llmops.testing import SpanRecorder
 from llmops.tracing import semconv
 
 # litellm warns on import (pydantic ReadOnly TypedDicts, deprecations) and leaves its own
-# background event loop and sockets to the garbage collector: not ours to fix.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::DeprecationWarning",
-    "ignore:Item .* is using the .ReadOnly. qualifier:UserWarning",
-    "ignore::ResourceWarning",
-    "ignore::pytest.PytestUnraisableExceptionWarning",
-)
+pytestmark = pytest.mark.litellm
 
 
 def config(**pricing: Any) -> AgentConfig:

@@ -29,12 +29,7 @@ from llmops.eval._judge_prompts import parse_statements, parse_verdicts
 from llmops.testing import SpanRecorder
 from llmops.tracing import semconv
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::DeprecationWarning",
-    "ignore:Item .* is using the .ReadOnly. qualifier:UserWarning",
-    "ignore::ResourceWarning",
-    "ignore::pytest.PytestUnraisableExceptionWarning",
-)
+pytestmark = pytest.mark.litellm
 
 CONTEXT = "Paris is the capital of France. The Eiffel Tower is in Paris."
 ANSWER = "Paris is the capital of France. Paris has 90 million people."

@@ -23,12 +23,7 @@ from llmops import AgentConfig
 from llmops.serving import chat, chat_stream, scrape, vllm_command
 from llmops.tracing import semconv
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::DeprecationWarning",
-    "ignore:Item .* is using the .ReadOnly. qualifier:UserWarning",
-    "ignore::ResourceWarning",
-    "ignore::pytest.PytestUnraisableExceptionWarning",
-)
+pytestmark = pytest.mark.litellm
 LLMOPS_CLI = str(Path(sys.executable).with_name("llmops"))
 SERVED_NAME = "tiny-llama"
 
