@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from llmops._internal import STATS
 from llmops.tracing import semconv
-from llmops.tracing._processors import redact_span
+from llmops.tracing._processors import own_attributes, own_events, redact_span
 from llmops.tracing._secrets import may_hold_secrets, scrub_secrets
 from llmops.tracing._state import RedactHook
 
@@ -103,14 +103,8 @@ class RedactingExporter(SpanExporter):
     def _screen_span(self, span: ReadableSpan) -> ReadableSpan:
         hooks = self.hooks
         if self._scrub_first:
-            # The SDK's own fields: its properties copy (events) or wrap (attributes) each time.
-            attributes = getattr(span, "_attributes", None)
-            if attributes is None:
-                attributes = span.attributes
-            events = getattr(span, "_events", None)
-            if events is None:
-                events = span.events
-            maps = [attributes]
+            events = own_events(span)
+            maps = [own_attributes(span)]
             if events:
                 maps.extend(e.attributes for e in events)
             if not may_hold_secrets(maps, span.status.description):
@@ -171,11 +165,6 @@ def _attributes(attributes: Any) -> dict[str, Any]:
     return raw
 
 
-def _span_attributes(span: ReadableSpan) -> dict[str, Any]:
-    # ReadableSpan.attributes wraps them in a MappingProxyType, which would be copied key by key.
-    return _attributes(getattr(span, "_attributes", None) or span.attributes)
-
-
 def spans_to_rows(spans: Sequence[ReadableSpan]) -> list[dict[str, Any]]:
     """Stored rows for a batch: each span's own fields, attributes and events as JSON.
 
@@ -195,8 +184,8 @@ def spans_to_rows(spans: Sequence[ReadableSpan]) -> list[dict[str, Any]]:
             last_trace_hex = format(last_trace, "032x")
         parent = span.parent
         status = span.status
-        events = span.events
-        attributes = _span_attributes(span)
+        events = own_events(span)
+        attributes = _attributes(own_attributes(span))
         append(
             {
                 "trace_id": last_trace_hex,

@@ -89,6 +89,19 @@ class _Dequeue(SpanExporter):
         return self._inner.force_flush(timeout_millis)
 
 
+def own_attributes(span: ReadableSpan) -> Any:
+    """The span's attributes as the SDK keeps them (``ReadableSpan.attributes`` wraps them in a
+    new MappingProxyType on every access)."""
+    attributes = getattr(span, "_attributes", None)
+    return span.attributes if attributes is None else attributes
+
+
+def own_events(span: ReadableSpan) -> Sequence[Event]:
+    """The span's events as the SDK keeps them (``ReadableSpan.events`` copies them each time)."""
+    events = getattr(span, "_events", None)
+    return span.events if events is None else events
+
+
 def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
     """A copy of ``span`` whose attributes, event attributes and status message went through
     ``hook`` (the status message as key ``status.message``: exception text lands there).
@@ -110,8 +123,8 @@ def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
                 out[key] = new
         return out
 
-    attributes = clean(getattr(span, "_attributes", None) or span.attributes)
-    events = [Event(e.name, clean(e.attributes), e.timestamp) for e in span.events]
+    attributes = clean(own_attributes(span))
+    events = [Event(e.name, clean(e.attributes), e.timestamp) for e in own_events(span)]
     status = span.status
     if status.description:
         description = hook("status.message", status.description)

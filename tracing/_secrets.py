@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from llmops.guardrails._pii_secrets import _KEY_CACHE, find_secrets, is_secret_key
+from llmops.guardrails._pii_secrets import find_secrets, is_secret_key
 
 SECRET_MARK = "<SECRET>"
 
@@ -70,17 +70,13 @@ def may_hold_secrets(
     """
     found: list[str] = [t for t in texts if t]
     add = found.append
-    known = _KEY_CACHE.get
     for attributes in attribute_maps:
         if not attributes:
             continue
         for key, value in getattr(attributes, "_dict", attributes).items():
             if key in _SAFE_KEYS:
                 continue
-            secret_key = known(key)
-            if secret_key is None:
-                secret_key = is_secret_key(key)
-            if secret_key:
+            if is_secret_key(key):
                 return True
             if type(value) is str:
                 add(value)
