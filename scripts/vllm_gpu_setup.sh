@@ -18,8 +18,8 @@ GEMMA=${GEMMA:-/tmp/gemma-3-270m}
 BASE_SITE=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 
 cd "$BUNDLE"
-cat site.* > site.tar.xz
-cat gguf.* > gemma-3-270m-q4_k_m.gguf
+cat site.[0-9]* > site.tar.xz
+cat gguf.[0-9]* > gemma-3-270m-q4_k_m.gguf
 sed -e "s#  .*/#  #" SHA256 | sha256sum -c -
 
 python3 -m venv --without-pip "$VENV"
