@@ -380,17 +380,55 @@ def gemma_config(gemma_model: Path) -> AgentConfig:
     )
 
 
+@contextlib.contextmanager
+def served(config: AgentConfig, workdir: Path, label: str) -> Iterator[VllmServer]:
+    """``llmops serve CONFIG`` while the block runs; start and stop times go to the summary,
+    and a vLLM process left running after Ctrl-C fails the run."""
+    running = start_server(config.to_file(workdir / f"{config.name}.yaml"), workdir)
+    MEASUREMENTS.append(
+        f"{label}: llmops serve -> vLLM /health in {running.start_seconds:.1f} s ({running.url})"
+    )
+    yield running
+    stopped = time.monotonic()
+    left = stop_server(running)
+    MEASUREMENTS.append(
+        f"{label}: Ctrl-C to llmops serve, vLLM and its engine gone in "
+        f"{time.monotonic() - stopped:.1f} s"
+        if not left
+        else f"{label}: Ctrl-C to llmops serve left {len(left)} process(es) running: {left}"
+    )
+    assert not left, f"llmops serve left vLLM processes running after Ctrl-C: {left}"
+
+
+def metrics_after(url: str, before: dict[str, float], generated: int) -> dict[str, float]:
+    """vLLM's metrics once they count ``generated`` more tokens than ``before`` (at most 10 s:
+    vLLM's stat logger updates the counters just after the responses)."""
+    from llmops.serving import scrape
+
+    deadline = time.monotonic() + 10
+    while True:
+        after = scrape(f"{url}/metrics")
+        counted = after["vllm:generation_tokens_total"] - before.get(
+            "vllm:generation_tokens_total", 0.0
+        )
+        if counted >= generated or time.monotonic() > deadline:
+            return after
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def counted_metrics() -> Callable[[str, dict[str, float], int], dict[str, float]]:
+    """:func:`metrics_after`, for the tests."""
+    return metrics_after
+
+
 @pytest.fixture(scope="session")
 def gemma_server(
     gemma_config: AgentConfig, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[VllmServer]:
     """``llmops serve`` running vLLM with the real Gemma 3 270M for the whole session."""
-    workdir = tmp_path_factory.mktemp("llmops-serve-gemma")
-    running = start_server(gemma_config.to_file(workdir / "gemma.yaml"), workdir)
-    MEASUREMENTS.append(f"gemma: llmops serve -> vLLM /health in {running.start_seconds:.1f} s")
-    yield running
-    left = stop_server(running)
-    assert not left, f"llmops serve left vLLM processes running after Ctrl-C: {left}"
+    with served(gemma_config, tmp_path_factory.mktemp("llmops-serve-gemma"), "gemma") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -398,21 +436,8 @@ def vllm_server(
     vllm_config: AgentConfig, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[VllmServer]:
     """``llmops serve`` running the config's real vLLM server for the whole session."""
-    workdir = tmp_path_factory.mktemp("llmops-serve")
-    config_file = vllm_config.to_file(workdir / "vllm-cpu-bot.yaml")
-    running = start_server(config_file, workdir)
-    MEASUREMENTS.append(
-        f"llmops serve -> vLLM /health in {running.start_seconds:.1f} s ({running.url})"
-    )
-    yield running
-    stopped = time.monotonic()
-    left = stop_server(running)
-    MEASUREMENTS.append(
-        f"Ctrl-C to llmops serve: vLLM and its engine gone in {time.monotonic() - stopped:.1f} s"
-        if not left
-        else f"Ctrl-C to llmops serve left {len(left)} process(es) running: {left} (killed)"
-    )
-    assert not left, f"llmops serve left vLLM processes running after Ctrl-C: {left}"
+    with served(vllm_config, tmp_path_factory.mktemp("llmops-serve"), "tiny") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,10 @@ def test_the_model_answers(
 
 
 def test_concurrent_calls_are_batched_and_each_traced(
-    gemma_server: Any, gemma_config: AgentConfig, measured: Measured
+    gemma_server: Any,
+    gemma_config: AgentConfig,
+    measured: Measured,
+    counted_metrics: Any,
 ) -> None:
     """32 calls at once through litellm and tracing: vLLM batches them; every call is its own
     trace whose token counts add up to what vLLM's own counters saw."""
@@ -63,13 +66,8 @@ def test_concurrent_calls_are_batched_and_each_traced(
         results = list(pool.map(one, range(calls)))
     elapsed = time.perf_counter() - started
     generated = sum(r.output_tokens for r in results)
-    deadline = time.monotonic() + 10
-    while True:  # vLLM's stat logger updates the counters just after the responses
-        after = scrape(f"{gemma_server.url}/metrics")
-        delta = after["vllm:generation_tokens_total"] - before["vllm:generation_tokens_total"]
-        if delta >= generated or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    after = counted_metrics(gemma_server.url, before, generated)
+    delta = after["vllm:generation_tokens_total"] - before["vllm:generation_tokens_total"]
     llmops.flush()
     rows = llmops.query(
         "SELECT trace_id, output_tokens FROM spans WHERE name = 'chat gemma-3-270m' "

@@ -135,21 +135,17 @@ def test_decode_throughput(vllm_server: Any, vllm_config: AgentConfig, measured:
 
 
 def test_vllm_metrics_count_our_call(
-    vllm_server: Any, vllm_config: AgentConfig, measured: Measured
+    vllm_server: Any,
+    vllm_config: AgentConfig,
+    measured: Measured,
+    counted_metrics: Any,
 ) -> None:
     before = scrape(f"{vllm_server.url}/metrics")
     result = chat(
         vllm_config, variables={"question": "Name a fruit."}, api_base=vllm_server.api_base
     )
-    deadline = time.monotonic() + 10
-    while True:  # the counters are updated by vLLM's stat logger just after the response
-        after = scrape(f"{vllm_server.url}/metrics")
-        delta = {k: after[k] - before.get(k, 0.0) for k in after}
-        if delta["vllm:generation_tokens_total"] >= result.output_tokens:
-            break
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    after = counted_metrics(vllm_server.url, before, result.output_tokens)
+    delta = {k: after[k] - before.get(k, 0.0) for k in after}
     families = sorted(k for k in after if k.startswith("vllm:"))
     measured(
         f"metrics: {len(families)} vllm:* families; this call +"
