@@ -131,11 +131,19 @@ def format_table(result: BenchResult, *, quick: bool = False) -> str:
     return "\n".join(out + notes)
 
 
-def loop_seconds(func: Callable[[Any], Any], arg: Any, number: int) -> float:
-    """Seconds per call of ``func(arg)`` over ``number`` calls (GC stays on, as in production)."""
+def loop_seconds(
+    func: Callable[[Any], Any], arg: Any, number: int, drain: Callable[[], Any] | None = None
+) -> float:
+    """Seconds per call of ``func(arg)`` over ``number`` calls (GC stays on, as in production).
+
+    ``drain`` (a tracer's flush) runs inside the timed region: the work the calls left to a
+    background thread is charged to them, not to whatever runs next.
+    """
     start = time.perf_counter()
     for _ in range(number):
         func(arg)
+    if drain is not None:
+        drain()
     return (time.perf_counter() - start) / number
 
 
@@ -154,23 +162,29 @@ def measure_interleaved(
     *,
     number: int,
     repeat: int,
+    drains: Mapping[str, Callable[[], Any]] | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Time every contender on every argument, round-robin, ``repeat`` rounds of ``number`` calls.
 
     Interleaving spreads machine noise (frequency, neighbours) evenly over the contenders.
+    ``drains`` maps a contender to the call that finishes its background work (a tracer's
+    flush); it is timed with the contender's own round. Without one, a batch exporter's thread
+    would spend its time, and hold the GIL, during the next contender's round.
 
     Returns:
         ``{contender: {arg_name: {"median_us", "min_us", "samples"}}}``.
     """
     samples: dict[tuple[str, str], list[float]] = {}
-    for func in contenders.values():  # warm-up: caches, lazy imports, first-span set-up
+    drains = drains or {}
+    for name, func in contenders.items():  # warm-up: caches, lazy imports, first-span set-up
         for arg in args.values():
-            loop_seconds(func, arg, max(10, number // 10))
+            loop_seconds(func, arg, max(10, number // 10), drains.get(name))
     for _ in range(repeat):
         for name, func in contenders.items():
             for arg_name, arg in args.items():
                 gc.collect()
-                samples.setdefault((name, arg_name), []).append(loop_seconds(func, arg, number))
+                seconds = loop_seconds(func, arg, number, drains.get(name))
+                samples.setdefault((name, arg_name), []).append(seconds)
     return {
         name: {arg_name: per_call_stats(samples[(name, arg_name)]) for arg_name in args}
         for name in contenders

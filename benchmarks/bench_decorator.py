@@ -12,8 +12,10 @@ Contenders, each on the same trivial function (``return x``), with a small argum
 * ``mlflow``: ``mlflow.trace`` with a SQLite tracking store in a temporary folder.
 * ``bare``: the undecorated function, subtracted from every contender of its own process.
 
-llmops and raw OpenTelemetry share one process and are measured round-robin; langfuse and
-mlflow each get a process of their own (both install global OpenTelemetry state).
+llmops and raw OpenTelemetry share one process and are measured round-robin, each round ending
+with that tracer's flush (timed), so a batch thread's export work is charged to the contender
+whose spans it exports; langfuse and mlflow each get a process of their own (both install
+global OpenTelemetry state) and are not flushed (their exporters retry a dead endpoint).
 """
 
 from __future__ import annotations
@@ -90,7 +92,14 @@ def worker_core(number: int, repeat: int, scratch: str) -> dict[str, Any]:
         "llmops": llmops_target,
         "llmops_nocapture": no_capture,
     }
-    stats = measure_interleaved(contenders, ARGS, number=number, repeat=repeat)
+    # Each round ends with its own tracer's flush, timed: export work (llmops' credential scrub
+    # included) counts against the contender that caused it.
+    drains = {
+        "otel": provider.force_flush,
+        "llmops": llmops.flush,
+        "llmops_nocapture": llmops.flush,
+    }
+    stats = measure_interleaved(contenders, ARGS, number=number, repeat=repeat, drains=drains)
     llmops.flush()
     llmops_stats = llmops.stats()
     llmops.shutdown()

@@ -142,37 +142,70 @@ def _authorization_possible(lowered: str) -> bool:
     return "authorization" in lowered
 
 
-# What any match of each pattern must contain (cheapest tests first).
-_GATES: dict[str, Callable[[str, _Text], bool]] = {
-    "private_key": lambda t, v: "-" in t and "-----BEGIN" in t,
-    "authorization": lambda t, v: (
-        ("z" in t or "Z" in t)
-        and ("=" in t or ":" in t)
-        and v.word_before_sign(("authorization",), _authorization_possible)
-    ),
-    "bearer": lambda t, v: any(map(t.__contains__, _DIGITS)) and "bearer" in v.lower(),
-    "sk_key": lambda t, v: "-" in t and "k-" in t,
-    "aws_access_key": lambda t, v: "A" in t and _AWS_PREFIX.search(t) is not None,
-    "github_token": lambda t, v: "_" in t and _GITHUB_PREFIX.search(t) is not None,
-    "slack_token": lambda t, v: "-" in t and "xox" in t,
-    "google_api_key": lambda t, v: "A" in t and "AIza" in t,
-    "stripe_key": lambda t, v: "_" in t and ("_live_" in t or "_test_" in t),
-    "jwt": lambda t, v: "J" in t and "eyJ" in t,
-    "url_credentials": lambda t, v: "@" in t and "://" in t,
-    "assignment": lambda t, v: (
-        ("=" in t or ":" in t)
-        and v.word_before_sign(_ASSIGNMENT_SUFFIXES, _assignment_words_possible)
-    ),
-}
+_BY_NAME = dict(_PATTERNS)
+_SHORT_TEXT = 512  # below this, lower-casing a copy costs less than ten digit scans
+
+
+def _authorization_before_sign(view: _Text) -> bool:
+    return view.word_before_sign(("authorization",), _authorization_possible)
+
+
+def _bearer_possible(text: str, view: _Text) -> bool:
+    if len(text) <= _SHORT_TEXT:
+        return "bearer" in view.lower() and any(map(text.__contains__, _DIGITS))
+    return any(map(text.__contains__, _DIGITS)) and "bearer" in view.lower()
+
+
+def _candidates(text: str) -> list[tuple[str, re.Pattern[str]]]:
+    """The patterns that could match ``text``, in ``_PATTERNS`` order.
+
+    Each test is something any match of that pattern must contain, cheapest first; the
+    one-character scans several patterns need are made once. Plain code rather than a gate
+    function per pattern: on the short values most spans hold, the calls cost more than the
+    scans.
+    """
+    found: list[tuple[str, re.Pattern[str]]] = []
+    view = _Text(text)
+    dash = "-" in text
+    sign = "=" in text or ":" in text
+    if dash and "-----BEGIN" in text:
+        found.append(("private_key", _BY_NAME["private_key"]))
+    if sign and ("z" in text or "Z" in text) and _authorization_before_sign(view):
+        found.append(("authorization", _BY_NAME["authorization"]))
+    if _bearer_possible(text, view):
+        found.append(("bearer", _BY_NAME["bearer"]))
+    _token_candidates(text, dash, found)
+    if "@" in text and "://" in text:
+        found.append(("url_credentials", _BY_NAME["url_credentials"]))
+    if sign and view.word_before_sign(_ASSIGNMENT_SUFFIXES, _assignment_words_possible):
+        found.append(("assignment", _BY_NAME["assignment"]))
+    return found
+
+
+def _token_candidates(text: str, dash: bool, found: list[tuple[str, re.Pattern[str]]]) -> None:
+    """The vendor-token patterns (``sk_key`` to ``jwt``) that could match ``text``."""
+    capital_a = "A" in text
+    underscore = "_" in text
+    if dash and "k-" in text:
+        found.append(("sk_key", _BY_NAME["sk_key"]))
+    if capital_a and _AWS_PREFIX.search(text) is not None:
+        found.append(("aws_access_key", _BY_NAME["aws_access_key"]))
+    if underscore and _GITHUB_PREFIX.search(text) is not None:
+        found.append(("github_token", _BY_NAME["github_token"]))
+    if dash and "xox" in text:
+        found.append(("slack_token", _BY_NAME["slack_token"]))
+    if capital_a and "AIza" in text:
+        found.append(("google_api_key", _BY_NAME["google_api_key"]))
+    if underscore and ("_live_" in text or "_test_" in text):
+        found.append(("stripe_key", _BY_NAME["stripe_key"]))
+    if "J" in text and "eyJ" in text:
+        found.append(("jwt", _BY_NAME["jwt"]))
 
 
 def find_secrets(text: str) -> list[Hit]:
     """``SECRET`` hits for every credential pattern in ``text``."""
     hits: list[Hit] = []
-    view = _Text(text)
-    for name, pattern in _PATTERNS:
-        if not _GATES[name](text, view):
-            continue
+    for name, pattern in _candidates(text):
         for match in pattern.finditer(text):
             start, end = match.span(1) if match.re.groups else match.span()
             if end > start:

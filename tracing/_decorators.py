@@ -39,7 +39,7 @@ from llmops.tracing._context import (
     screen,
     with_policy,
 )
-from llmops.tracing._spans import record_error
+from llmops.tracing._spans import record_error, set_clean_attributes
 from llmops.tracing._state import RUNTIME, get_tracer
 
 P = ParamSpec("P")
@@ -127,18 +127,18 @@ def _finish(
 
 
 def _set_payloads(span: Span, payload: Payload | None, output: Payload | None) -> None:
-    """Input and output in one attribute update (one lock, one validation pass in the SDK)."""
+    """Input and output in one attribute update: JSON text from :func:`to_json`, valid as is."""
     attributes: dict[str, Any] = {}
-    truncated = []
+    truncated: tuple[str, ...] = ()
     for key, value in ((semconv.INPUT_VALUE, payload), (semconv.OUTPUT_VALUE, output)):
         if value is not None:
             attributes[key] = value[0]
             if value[1]:
-                truncated.append(key)
+                truncated += (key,)
     if truncated:
         attributes[semconv.LLMOPS_TRUNCATED] = truncated
     if attributes:
-        span.set_attributes(attributes)
+        set_clean_attributes(span, attributes)
 
 
 def _account(start_ns: int, call_ns: int) -> None:

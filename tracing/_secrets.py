@@ -58,6 +58,18 @@ def scrub_secrets(key: str, value: Any) -> Any:
     return value
 
 
+# What an attribute's name says, cached: one dictionary lookup per attribute on the export path.
+_SKIP, _SCAN, _SECRET_NAME = "skip", "scan", "secret"
+_KEY_KINDS: dict[str, str] = {}
+
+
+def _key_kind(key: str) -> str:
+    kind = _SKIP if key in _SAFE_KEYS else _SECRET_NAME if is_secret_key(key) else _SCAN
+    if len(_KEY_KINDS) < 4096:  # attribute names repeat; bound the cache all the same
+        _KEY_KINDS[key] = kind
+    return kind
+
+
 def may_hold_secrets(
     attribute_maps: Iterable[Mapping[str, Any] | None], *texts: str | None
 ) -> bool:
@@ -70,18 +82,21 @@ def may_hold_secrets(
     """
     found: list[str] = [t for t in texts if t]
     add = found.append
+    kinds = _KEY_KINDS
     for attributes in attribute_maps:
         if not attributes:
             continue
         for key, value in getattr(attributes, "_dict", attributes).items():
-            if key in _SAFE_KEYS:
-                continue
-            if is_secret_key(key):
+            kind = kinds.get(key)
+            if kind is None:
+                kind = _key_kind(key)
+            if kind is _SCAN:
+                if type(value) is str:
+                    add(value)
+                elif isinstance(value, (list, tuple)):
+                    found.extend(v for v in value if isinstance(v, str))
+            elif kind is _SECRET_NAME:
                 return True
-            if type(value) is str:
-                add(value)
-            elif isinstance(value, (list, tuple)):
-                found.extend(v for v in value if isinstance(v, str))
     if not found:
         return False
     joined = "\x00".join(found)

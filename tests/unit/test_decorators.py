@@ -325,3 +325,49 @@ def test_streamed_llm_response_records_usage_and_time_to_first_chunk(
     assert attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 2
     assert attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
     assert attrs[semconv.LLMOPS_TIME_TO_FIRST_ITEM_MS] >= 0
+
+
+def test_captured_payloads_skip_the_sdks_second_validation(
+    llmops_spans: SpanRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Input and output are valid JSON text already: on this SDK they go straight into the
+    span's attribute dict (a renamed SDK internal would silently cost ~4 µs a call)."""
+    from opentelemetry.attributes import BoundedAttributes
+
+    calls: list[Any] = []
+    original = BoundedAttributes._set_items
+    monkeypatch.setattr(
+        BoundedAttributes,
+        "_set_items",
+        lambda self, attributes: (calls.append(dict(attributes)), original(self, attributes)),
+    )
+
+    @llmops.trace
+    def echo(text: str) -> str:
+        return text
+
+    long_text = "é" * 40_000  # over the default 16 KB cap: truncated, marked
+    echo(long_text)
+    attributes = llmops_spans.attributes(
+        "test_captured_payloads_skip_the_sdks_second_validation.<locals>.echo"
+    )
+    assert [c for c in calls if semconv.INPUT_VALUE in c] == []
+    assert attributes[semconv.INPUT_VALUE].startswith('{"text":"ééé')
+    assert "…[truncated" in attributes[semconv.OUTPUT_VALUE]
+    assert attributes[semconv.LLMOPS_TRUNCATED] == (semconv.INPUT_VALUE, semconv.OUTPUT_VALUE)
+
+
+def test_payloads_go_through_the_sdk_when_it_limits_value_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from llmops.tracing._spans import set_clean_attributes
+
+    monkeypatch.setenv("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "5")
+    span = TracerProvider().get_tracer("t").start_span("s")
+    set_clean_attributes(span, {semconv.INPUT_VALUE: '"abcdefgh"'})
+    assert span.attributes[semconv.INPUT_VALUE] == '"abcd'  # the SDK's own limit applied
+    span.end()
+    set_clean_attributes(span, {semconv.OUTPUT_VALUE: '"late"'})  # ended: nothing changes
+    assert semconv.OUTPUT_VALUE not in span.attributes
