@@ -127,15 +127,13 @@ class _Text:
         return False
 
 
+# Each credential word followed by what ``_ASSIGNED`` allows: one search per word, the loop over
+# its occurrences in C (a prompt that says "key" or "token" a hundred times is common).
+_WORD_ASSIGNED = tuple(re.compile(re.escape(w) + _ASSIGNED.pattern) for w in _ASSIGNMENT_WORDS)
+
+
 def _assignment_words_possible(lowered: str) -> bool:
-    for word in _ASSIGNMENT_WORDS:
-        start = lowered.find(word)
-        while start != -1:
-            end = start + len(word)
-            if _ASSIGNED.match(lowered, end):
-                return True
-            start = lowered.find(word, end)
-    return False
+    return any(pattern.search(lowered) is not None for pattern in _WORD_ASSIGNED)
 
 
 def _authorization_possible(lowered: str) -> bool:

@@ -72,6 +72,11 @@ def test_many_colons_fall_back_to_word_search() -> None:
     text = "a: b, " * 100 + "password: hunter22"
     assert find_secrets(text) == _ungated(text) != []
     assert find_secrets("a: b, " * 100) == []
+    # A long prompt that names keys and tokens often, with many signs: the per-word search.
+    prose = "Rotate the API key at 02:00, the token too; keyboard: ok. " * 50
+    assert find_secrets(prose) == []
+    leaked = prose + "config: api_key = 'abcd1234'"
+    assert find_secrets(leaked) == _ungated(leaked) != []
 
 
 def _span(attributes: dict[str, Any], events: list[Any] | None = None, status: str | None = None):  # type: ignore[no-untyped-def]
