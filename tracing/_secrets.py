@@ -84,9 +84,11 @@ def may_hold_secrets(
     add = found.append
     kinds = _KEY_KINDS
     for attributes in attribute_maps:
-        if not attributes:
+        # BoundedAttributes' plain dict: its Mapping interface costs a Python call per use.
+        items = getattr(attributes, "_dict", attributes)
+        if not items:
             continue
-        for key, value in getattr(attributes, "_dict", attributes).items():
+        for key, value in items.items():
             kind = kinds.get(key)
             if kind is None:
                 kind = _key_kind(key)
