@@ -42,20 +42,20 @@ def set_clean_attributes(span: Span, attributes: Mapping[str, str | tuple[str, .
     lock, as ``set_attributes`` would store them; on any other span (another SDK version, a
     length limit, a full dict) through ``set_attributes``.
     """
-    bounded = getattr(span, "_attributes", None)
-    values = getattr(bounded, "_dict", None)
-    lock = getattr(span, "_lock", None)
-    if (
-        type(values) is not dict
-        or lock is None
-        or getattr(bounded, "_immutable", True)
-        or getattr(bounded, "max_value_len", 0) is not None
-        or len(values) + len(attributes) > (getattr(bounded, "maxlen", 0) or 1 << 30)
-    ):
+    sdk_span: Any = span
+    try:
+        bounded = sdk_span._attributes
+        values = bounded._dict
+        fast = bounded.max_value_len is None and not bounded._immutable
+        room = bounded.maxlen is None or len(values) + len(attributes) <= bounded.maxlen
+        lock = sdk_span._lock
+    except AttributeError:
+        fast = False
+    if not (fast and room):
         span.set_attributes(attributes)
         return
     with lock:
-        if getattr(span, "_end_time", 1) is None:
+        if sdk_span._end_time is None:
             values.update(attributes)
 
 
