@@ -62,7 +62,7 @@ def set_clean_attributes(span: Span, attributes: Mapping[str, str | tuple[str, .
 def set_payload(span: Span, key: str, value: Any) -> None:
     """Record ``value`` as bounded JSON under ``key`` (``input.value`` or ``output.value``)."""
     text, truncated = to_json(value, RUNTIME.capture.max_attribute_bytes)
-    span.set_attribute(key, text)
+    set_clean_attributes(span, {key: text})
     if truncated:
         mark_truncated(span, key)
 

@@ -286,6 +286,17 @@ def test_span_context_manager_and_current_span(llmops_spans: SpanRecorder) -> No
     assert attrs[semconv.GEN_AI_PROVIDER_NAME] == "openai"
 
 
+def test_span_handle_records_input_and_output_as_bounded_json(llmops_spans: SpanRecorder) -> None:
+    with llmops.span("step") as span:
+        span.set_input({"question": "hi", "k": 3})
+        span.set_output("é" * 40_000)  # over the default 16 KB cap
+    attrs = llmops_spans.attributes("step")
+    assert attrs[semconv.INPUT_VALUE] == '{"question":"hi","k":3}'
+    assert attrs[semconv.OUTPUT_VALUE].startswith('"ééé')
+    assert "…[truncated" in attrs[semconv.OUTPUT_VALUE]
+    assert attrs[semconv.LLMOPS_TRUNCATED] == (semconv.OUTPUT_VALUE,)
+
+
 def test_span_context_manager_records_errors(llmops_spans: SpanRecorder) -> None:
     with pytest.raises(Boom), llmops.span("fails"):
         raise Boom("x")
