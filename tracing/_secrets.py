@@ -43,21 +43,6 @@ def _scrub_text(text: str) -> str:
     return text
 
 
-def scrub_secrets(key: str, value: Any) -> Any:
-    """A redaction hook: ``(attribute name, value) -> value`` with credentials removed."""
-    if key in _SAFE_KEYS:
-        return value
-    if is_secret_key(key):
-        return SECRET_MARK
-    if isinstance(value, str):
-        return _scrub_text(value)
-    if isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
-        scrubbed = [_scrub_text(v) if isinstance(v, str) else v for v in value]
-        if scrubbed != list(value):
-            return type(value)(scrubbed)
-    return value
-
-
 # What an attribute's name says, cached: one dictionary lookup per attribute on the export path.
 _SKIP, _SCAN, _SECRET_NAME = "skip", "scan", "secret"
 _KEY_KINDS: dict[str, str] = {}
@@ -68,6 +53,22 @@ def _key_kind(key: str) -> str:
     if len(_KEY_KINDS) < 4096:  # attribute names repeat; bound the cache all the same
         _KEY_KINDS[key] = kind
     return kind
+
+
+def scrub_secrets(key: str, value: Any) -> Any:
+    """A redaction hook: ``(attribute name, value) -> value`` with credentials removed."""
+    kind = _KEY_KINDS.get(key) or _key_kind(key)
+    if kind is _SKIP:
+        return value
+    if kind is _SECRET_NAME:
+        return SECRET_MARK
+    if isinstance(value, str):
+        return _scrub_text(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
+        scrubbed = [_scrub_text(v) if isinstance(v, str) else v for v in value]
+        if scrubbed != list(value):
+            return type(value)(scrubbed)
+    return value
 
 
 def may_hold_secrets(
