@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements/ner-model.txt requirements/torch-cpu.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/ner-model.txt
 	$(BIN)/python -m pip install -q -r requirements/torch-cpu.txt
-	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,ray]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,ray,speedups]" --config-settings editable_mode=strict
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -85,7 +85,7 @@ typecheck: setup
 	$(BIN)/mypy build/__editable__.llmops-*/llmops
 
 bench: setup
-	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,ray,bench]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,ray,speedups,bench]" --config-settings editable_mode=strict
 	$(BIN)/python benchmarks/run.py
 
 clean:

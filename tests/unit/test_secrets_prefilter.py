@@ -1,9 +1,16 @@
-"""The credential scrub's prefilter never hides a match: gated and ungated search agree."""
+"""The credential scrub's prefilter never hides a match: gated and ungated search agree.
+
+Every test here runs twice: with the prefilter in Python, and with the one-pass Hyperscan
+prefilter (the ``speedups`` extra) on text of any length.
+"""
 
 from __future__ import annotations
 
 import random
+import threading
 from typing import Any
+
+import pytest
 
 from llmops.guardrails import _pii_secrets
 from llmops.guardrails._pii_post import Hit
@@ -32,9 +39,34 @@ SECRETS = [
     "access-token: 'qwerty12'",
     "token" + " " * 60 + "= abcdefg",
 ]
+# What ``(?i)`` and ``\\s`` accept beyond ASCII: dotless and dotted i, long s, the Kelvin sign,
+# no-break and em spaces.
+UNICODE_SECRETS = [
+    "Authorızation: Bearer abcdef1234567890abcdef",
+    "AUTHORİZATION=abcdefghijk",
+    "paſſword: hunter22",
+    "api_\u212aey=abcdefgh",
+    "password\u2003= hunter22",
+    "PASSWORD:\u00a0s3cretvalue",
+    "credentıals: foo1234",
+    "credentialſ: foo1234",
+    "bearer\u00a0abcdefghij1234567890",
+]
 NOISE = ["hello", "world", "the", "key", "token:", "=", ":", "A", "_", "-", "J", "@", "://",
          "z", "1", "'", '"', "\n", "  ", "Bearer", "eyJ", "AKIA", "gh", "xox", "k-",
-         "authorization", "Authorization:", "api_key", "secret="]  # fmt: skip
+         "authorization", "Authorization:", "api_key", "secret=", "\u00a0", "—", "“key”:", "é",
+         "paſſword", "ı", "\u212a"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True, params=["python", "one_pass"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with the Python prefilter, then with Hyperscan's on text of any length."""
+    if request.param == "python":
+        monkeypatch.setattr(_pii_secrets, "_scanner", _pii_secrets._NO_SCANNER)
+    else:
+        monkeypatch.setattr(_pii_secrets, "_scanner", _pii_secrets._OnePass())
+        monkeypatch.setattr(_pii_secrets, "_ONE_PASS_MIN_CHARS", 0)
+    return str(request.param)
 
 
 def _ungated(text: str) -> list[Hit]:
@@ -50,6 +82,13 @@ def _ungated(text: str) -> list[Hit]:
 def test_every_secret_is_found_alone() -> None:
     for secret in SECRETS:
         assert find_secrets(secret) == _ungated(secret) != [], secret
+
+
+def test_letters_and_spaces_beyond_ascii_do_not_hide_a_secret() -> None:
+    for secret in UNICODE_SECRETS:
+        assert find_secrets(secret) == _ungated(secret) != [], secret
+        padded = "Bonjour — « voilà » " * 10 + secret + " … fin"
+        assert find_secrets(padded) == _ungated(padded) != [], secret
 
 
 def test_every_pattern_has_a_prefilter_branch() -> None:
@@ -77,6 +116,36 @@ def test_many_colons_fall_back_to_word_search() -> None:
     assert find_secrets(prose) == []
     leaked = prose + "config: api_key = 'abcd1234'"
     assert find_secrets(leaked) == _ungated(leaked) != []
+
+
+def test_scans_from_many_threads_at_once(engine: str) -> None:
+    """Hyperscan needs a scratch space per concurrent scan: each thread gets its own."""
+    texts = [secret + " and some words: " * 20 for secret in SECRETS + UNICODE_SECRETS]
+    expected = [_ungated(text) for text in texts]
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(50):
+                assert [find_secrets(text) for text in texts] == expected
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_the_python_prefilter_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_pii_secrets, "_scanner", None)
+    monkeypatch.setenv("LLMOPS_SECRET_SCAN", "python")
+    assert _pii_secrets._load_scanner() is _pii_secrets._NO_SCANNER
+    monkeypatch.setattr(_pii_secrets, "_scanner", None)
+    monkeypatch.delenv("LLMOPS_SECRET_SCAN")
+    assert isinstance(_pii_secrets._load_scanner(), _pii_secrets._OnePass)
 
 
 def _span(attributes: dict[str, Any], events: list[Any] | None = None, status: str | None = None):  # type: ignore[no-untyped-def]
