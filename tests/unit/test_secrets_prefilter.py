@@ -139,6 +139,22 @@ def test_scans_from_many_threads_at_once(engine: str) -> None:
     assert errors == []
 
 
+def test_a_failing_scan_falls_back_to_the_python_prefilter(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmops._internal import STATS
+
+    class Broken:
+        def candidates(self, text: str) -> Any:
+            raise RuntimeError("scratch in use")
+
+    monkeypatch.setattr(_pii_secrets, "_scanner", Broken())
+    monkeypatch.setattr(_pii_secrets, "_ONE_PASS_MIN_CHARS", 0)
+    monkeypatch.delenv("LLMOPS_RAISE_INTERNAL_ERRORS")  # as in production: counted, not raised
+    before = STATS.snapshot()["internal_errors"]
+    for secret in SECRETS:
+        assert find_secrets(secret) == _ungated(secret) != [], secret
+    assert STATS.snapshot()["internal_errors"] == before + len(SECRETS)
+
+
 def test_the_python_prefilter_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_pii_secrets, "_scanner", None)
     monkeypatch.setenv("LLMOPS_SECRET_SCAN", "python")
