@@ -186,15 +186,16 @@ def long_prompt_spans(spans: list[Any]) -> list[Any]:
     Forty of the benchmark's prompts in one message list: the words "key" and "credentials", digits,
     dashes and colons every few lines, as in an agent's long context.
     """
+    import orjson
     from opentelemetry.attributes import BoundedAttributes
     from opentelemetry.sdk.trace import ReadableSpan
 
     long_spans = []
     for i, span in enumerate(spans[:2000]):
         turns = [_PROMPT.format(user=i, project=i % 89, doc=k, doc2=k + 1, i=k) for k in range(40)]
+        messages = [{"role": "user", "content": turn} for turn in turns]
         attributes = dict(span.attributes or {})
-        attributes["input.value"] = orjson_dumps({"messages": [{"role": "user", "content": t}
-                                                               for t in turns]})  # fmt: skip
+        attributes["input.value"] = orjson.dumps({"messages": messages}).decode()
         long_spans.append(
             ReadableSpan(name=span.name, context=span.context, parent=span.parent,
                          resource=span.resource, kind=span.kind, status=span.status,
@@ -203,12 +204,6 @@ def long_prompt_spans(spans: list[Any]) -> list[Any]:
                          instrumentation_scope=span.instrumentation_scope)
         )  # fmt: skip
     return long_spans
-
-
-def orjson_dumps(value: Any) -> str:
-    import orjson
-
-    return orjson.dumps(value).decode()
 
 
 def stored_rows(store_dir: str) -> tuple[int, int, int]:
