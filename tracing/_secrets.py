@@ -71,16 +71,11 @@ def scrub_secrets(key: str, value: Any) -> Any:
     return value
 
 
-def may_hold_secrets(
+def span_texts(
     attribute_maps: Iterable[Mapping[str, Any] | None], *texts: str | None
-) -> bool:
-    """Whether :func:`scrub_secrets` could change any of these attributes or texts.
-
-    One pattern search over all of a span's text values joined, instead of one per value: most
-    spans hold no credential, and then the span goes out without a copy. A superset test: a
-    match inside any value is also a match in the joined text (the separator is a non-word,
-    non-space character), so only a span that may hold one is scrubbed value by value.
-    """
+) -> list[str] | None:
+    """The text values of a span that :func:`scrub_secrets` would search, or None when an
+    attribute's name itself names a credential (its value goes whatever it holds)."""
     found: list[str] = [t for t in texts if t]
     add = found.append
     kinds = _KEY_KINDS
@@ -99,8 +94,17 @@ def may_hold_secrets(
                 elif isinstance(value, (list, tuple)):
                     found.extend(v for v in value if isinstance(v, str))
             elif kind is _SECRET_NAME:
-                return True
-    if not found:
+                return None
+    return found
+
+
+def texts_hold_secrets(texts: list[str]) -> bool:
+    """Whether any of ``texts`` may hold a credential: one search over them all, joined.
+
+    A superset test: a match inside any text is also a match in the joined text (the separator
+    is a non-word, non-space character), so texts it clears need no search of their own.
+    """
+    if not texts:
         return False
-    joined = "\x00".join(found)
+    joined = texts[0] if len(texts) == 1 else "\x00".join(texts)
     return len(joined) >= _SHORTEST_SECRET and bool(find_secrets(joined))

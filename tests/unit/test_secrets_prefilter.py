@@ -212,3 +212,56 @@ def test_redacting_exporter_skips_clean_spans_and_scrubs_every_place_a_secret_hi
         text += str(span.status.description)
         assert key not in text
         assert "12" not in repr(dict(span.attributes))
+
+
+def test_spans_searched_in_groups_each_get_what_they_hold() -> None:
+    """Clean spans pass through as they are; each dirty one is scrubbed, wherever it sits among
+    many (groups of spans are searched together, and several groups make up this batch)."""
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    from llmops.tracing._exporters import RedactingExporter
+    from llmops.tracing._secrets import SECRET_MARK, scrub_secrets
+
+    class Keep:
+        def __init__(self) -> None:
+            self.spans: list[Any] = []
+
+        def export(self, spans: Any) -> SpanExportResult:
+            self.spans = list(spans)
+            return SpanExportResult.SUCCESS
+
+        def shutdown(self) -> None: ...
+
+    key = "sk-proj-abcdefghijklmnop1234"
+    prose = "Rotate the API key at 02:00; doc-12 says the old key works. " * 40  # ~2.4 KB
+    dirty_at = {0, 7, 8, 31, 63}
+    spans = []
+    for i in range(64):  # ~150 KB of text: several groups
+        leak = f" use {key}" if i in dirty_at else ""
+        attributes: dict[str, Any] = {"input.value": f'{{"q": "{prose}{leak}", "n": {i}}}'}
+        if i == 40:
+            attributes["api_key"] = "hunter22"  # a credential's name: its value goes
+        spans.append(_span(attributes))
+    sink = Keep()
+    RedactingExporter(sink, [scrub_secrets]).export(spans)  # type: ignore[arg-type]
+    assert len(sink.spans) == len(spans)
+    for i, (before, after) in enumerate(zip(spans, sink.spans, strict=True)):
+        text = repr(dict(after.attributes))
+        if i in dirty_at:
+            assert key not in text, i
+            assert SECRET_MARK in text, i
+        elif i == 40:
+            assert after.attributes["api_key"] == SECRET_MARK
+        else:
+            assert after is before, i  # nothing to hide: no copy
+
+    # A user's hook after the scrub still sees every span, clean or not.
+    seen: list[int] = []
+
+    def count(key: str, value: Any) -> Any:
+        if key == "input.value":
+            seen.append(1)
+        return value
+
+    RedactingExporter(Keep(), [scrub_secrets, count]).export(spans)  # type: ignore[arg-type]
+    assert len(seen) == len(spans)
