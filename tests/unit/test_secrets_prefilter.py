@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace.export import SpanExportResult
 
 from llmops.guardrails import _pii_secrets
 from llmops.guardrails._pii_post import Hit
@@ -178,22 +179,24 @@ def _span(attributes: dict[str, Any], events: list[Any] | None = None, status: s
     )
 
 
+class _Keep:
+    """An exporter that keeps the last batch it was given."""
+
+    def __init__(self) -> None:
+        self.spans: list[Any] = []
+
+    def export(self, spans: Any) -> SpanExportResult:
+        self.spans = list(spans)
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None: ...
+
+
 def test_redacting_exporter_skips_clean_spans_and_scrubs_every_place_a_secret_hides() -> None:
     from opentelemetry.sdk.trace import Event
-    from opentelemetry.sdk.trace.export import SpanExportResult
 
     from llmops.tracing._exporters import RedactingExporter
     from llmops.tracing._secrets import scrub_secrets
-
-    class Keep:
-        def __init__(self) -> None:
-            self.spans: list[Any] = []
-
-        def export(self, spans: Any) -> SpanExportResult:
-            self.spans = list(spans)
-            return SpanExportResult.SUCCESS
-
-        def shutdown(self) -> None: ...
 
     key = "sk-proj-abcdefghijklmnop1234"
     clean = _span({"input.value": '{"q": "what is: 2+2"}', "n": 3, "tags": ("a", "b")})
@@ -204,7 +207,7 @@ def test_redacting_exporter_skips_clean_spans_and_scrubs_every_place_a_secret_hi
         _span({}, events=[Event("exception", {"exception.message": f"bad key {key}"})]),
         _span({}, status=f"401 for {key}"),
     ]
-    sink = Keep()
+    sink = _Keep()
     RedactingExporter(sink, [scrub_secrets]).export([clean, *dirty])  # type: ignore[arg-type]
     assert sink.spans[0] is clean  # nothing to hide: no copy
     for span in sink.spans[1:]:
@@ -217,20 +220,8 @@ def test_redacting_exporter_skips_clean_spans_and_scrubs_every_place_a_secret_hi
 def test_spans_searched_in_groups_each_get_what_they_hold() -> None:
     """Clean spans pass through as they are; each dirty one is scrubbed, wherever it sits among
     many (groups of spans are searched together, and several groups make up this batch)."""
-    from opentelemetry.sdk.trace.export import SpanExportResult
-
     from llmops.tracing._exporters import RedactingExporter
     from llmops.tracing._secrets import SECRET_MARK, scrub_secrets
-
-    class Keep:
-        def __init__(self) -> None:
-            self.spans: list[Any] = []
-
-        def export(self, spans: Any) -> SpanExportResult:
-            self.spans = list(spans)
-            return SpanExportResult.SUCCESS
-
-        def shutdown(self) -> None: ...
 
     key = "sk-proj-abcdefghijklmnop1234"
     prose = "Rotate the API key at 02:00; doc-12 says the old key works. " * 40  # ~2.4 KB
@@ -242,7 +233,7 @@ def test_spans_searched_in_groups_each_get_what_they_hold() -> None:
         if i == 40:
             attributes["api_key"] = "hunter22"  # a credential's name: its value goes
         spans.append(_span(attributes))
-    sink = Keep()
+    sink = _Keep()
     RedactingExporter(sink, [scrub_secrets]).export(spans)  # type: ignore[arg-type]
     assert len(sink.spans) == len(spans)
     for i, (before, after) in enumerate(zip(spans, sink.spans, strict=True)):
@@ -263,5 +254,5 @@ def test_spans_searched_in_groups_each_get_what_they_hold() -> None:
             seen.append(1)
         return value
 
-    RedactingExporter(Keep(), [scrub_secrets, count]).export(spans)  # type: ignore[arg-type]
+    RedactingExporter(_Keep(), [scrub_secrets, count]).export(spans)  # type: ignore[arg-type]
     assert len(seen) == len(spans)
