@@ -7,6 +7,7 @@ prefilter (the ``speedups`` extra) on text of any length.
 from __future__ import annotations
 
 import random
+import sys
 import threading
 from typing import Any
 
@@ -163,6 +164,16 @@ def test_the_python_prefilter_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(_pii_secrets, "_scanner", None)
     monkeypatch.delenv("LLMOPS_SECRET_SCAN")
     assert isinstance(_pii_secrets._load_scanner(), _pii_secrets._OnePass)
+
+
+def test_without_the_speedups_extra_the_python_prefilter_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_pii_secrets, "_scanner", None)
+    monkeypatch.setitem(sys.modules, "hyperscan", None)  # import hyperscan raises ImportError
+    assert _pii_secrets._load_scanner() is _pii_secrets._NO_SCANNER
+    for secret in SECRETS:
+        assert find_secrets(secret) == _ungated(secret) != [], secret
 
 
 def _span(attributes: dict[str, Any], events: list[Any] | None = None, status: str | None = None):  # type: ignore[no-untyped-def]
