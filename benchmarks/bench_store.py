@@ -33,10 +33,11 @@ _PROMPT = (
 )
 
 
-def make_spans(n: int) -> list[Any]:
+def make_spans(n: int, turns: int = 1) -> list[Any]:
     """``n`` finished spans shaped like llmops' own: traces of one agent span and three LLM spans.
 
-    Every span carries ~17 attributes, among them a ~500-byte JSON ``input.value``.
+    Every span carries ~17 attributes, among them a JSON ``input.value`` of ``turns`` ~450-byte
+    user messages.
     """
     from opentelemetry.attributes import BoundedAttributes
     from opentelemetry.sdk.resources import Resource
@@ -58,7 +59,12 @@ def make_spans(n: int) -> list[Any]:
         if is_root:
             root = context
         input_tokens, output_tokens = 200 + (i * 37) % 1800, 20 + (i * 13) % 400
-        prompt = _PROMPT.format(user=i % 997, project=i % 89, doc=i % 113, doc2=i % 71, i=i)
+        messages = ", ".join(
+            '{"role": "user", "content": "'
+            + _PROMPT.format(user=i % 997, project=i % 89, doc=(i + k) % 113, doc2=i % 71, i=i)
+            + '"}'
+            for k in range(turns)
+        )
         attributes = {
             "llmops.span.type": "agent" if is_root else "llm",
             "gen_ai.operation.name": "invoke_agent" if is_root else "chat",
@@ -75,7 +81,7 @@ def make_spans(n: int) -> list[Any]:
             "llmops.config.version": f"v{(i // 4) % 20}",
             "session.id": f"session-{i // 40}",
             "user.id": f"user-{i % 997}",
-            "input.value": '{"messages": [{"role": "user", "content": "' + prompt + '"}]}',
+            "input.value": '{"messages": [' + messages + "]}",
             "input.mime_type": "application/json",
         }
         start = t0 + i * 1_000_000
@@ -180,32 +186,6 @@ def scrub_only(spans: list[Any], prefilter: str = "auto") -> float:
         _pii_secrets._scanner = scanner
 
 
-def long_prompt_spans(spans: list[Any]) -> list[Any]:
-    """The first 2,000 spans again, each ``input.value`` an ~18 KB conversation instead.
-
-    Forty of the benchmark's prompts in one message list: the words "key" and "credentials", digits,
-    dashes and colons every few lines, as in an agent's long context.
-    """
-    import orjson
-    from opentelemetry.attributes import BoundedAttributes
-    from opentelemetry.sdk.trace import ReadableSpan
-
-    long_spans = []
-    for i, span in enumerate(spans[:2000]):
-        turns = [_PROMPT.format(user=i, project=i % 89, doc=k, doc2=k + 1, i=k) for k in range(40)]
-        messages = [{"role": "user", "content": turn} for turn in turns]
-        attributes = dict(span.attributes or {})
-        attributes["input.value"] = orjson.dumps({"messages": messages}).decode()
-        long_spans.append(
-            ReadableSpan(name=span.name, context=span.context, parent=span.parent,
-                         resource=span.resource, kind=span.kind, status=span.status,
-                         attributes=BoundedAttributes(128, attributes, immutable=True),
-                         start_time=span.start_time, end_time=span.end_time,
-                         instrumentation_scope=span.instrumentation_scope)
-        )  # fmt: skip
-    return long_spans
-
-
 def stored_rows(store_dir: str) -> tuple[int, int, int]:
     """Rows in the store's Parquet segments, segment count, and batch files left uncompacted."""
     from llmops._spanstore import open_store
@@ -237,7 +217,7 @@ def run(quick: bool = False) -> BenchResult:
         chain = export_all(spans, os.path.join(folder, "chain"), scrub=True)
         scrub_s = scrub_only(spans)
         scrub_python_s = scrub_only(spans, prefilter="python")
-        long_spans = long_prompt_spans(spans)
+        long_spans = make_spans(2000, turns=40)
         long_scrub_s = scrub_only(long_spans)
         long_scrub_python_s = scrub_only(long_spans, prefilter="python")
         rows, segments, leftover = stored_rows(os.path.join(folder, "store"))
