@@ -69,7 +69,7 @@ def render_comparison(comparison: Comparison, *, max_cases: int = 20) -> Rendera
     for delta in comparison.metrics:
         change, interval = format_delta(delta)
         table.add_row(
-            delta.metric,
+            Text(delta.metric),
             format_value(delta.baseline),
             format_value(delta.candidate),
             change,
@@ -83,8 +83,8 @@ def render_comparison(comparison: Comparison, *, max_cases: int = 20) -> Rendera
             cases.add_column(column)
         for case in comparison.regressed_cases[:max_cases]:
             cases.add_row(
-                case.case_id,
-                case.metric,
+                Text(case.case_id),
+                Text(case.metric),
                 format_value(case.baseline_value),
                 format_value(case.candidate_value),
                 case.candidate_trace_id or "—",
@@ -105,7 +105,7 @@ def render_summary(
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name in summary:
-        table.add_row(name, format_value(summary_value(summary, name)))
+        table.add_row(Text(name), format_value(summary_value(summary, name)))
     parts: list[RenderableType] = [table]
     if gate_results:
         gates = Table(title="Gates")
@@ -117,7 +117,7 @@ def render_summary(
                 GATE_ICONS[result.status],
                 Text(result.gate, style=styles[result.status]),
                 format_value(result.value),
-                result.detail,
+                Text(result.detail),
             )
         parts.append(gates)
     return Group(*parts)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from llmops._cli_config import app as config_app
 from llmops._cli_eval import app as eval_app
@@ -16,6 +17,7 @@ from llmops._cli_guard import app as guard_app
 from llmops._cli_serve import serve as serve_command
 from llmops._cli_ui import ui as ui_command
 from llmops._errors import LlmopsError
+from llmops._render import print_error
 
 app = typer.Typer(
     help="llmops: trace, version, guard and evaluate LLM agents.", no_args_is_help=True
@@ -55,7 +57,7 @@ def _query(sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     try:
         return query(sql, params, flush=False)
     except LlmopsError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, exc)
         raise typer.Exit(2) from None
 
 
@@ -68,7 +70,7 @@ def quickstart() -> None:
     try:
         result = _quickstart.run()
     except LlmopsError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        print_error(console, exc)
         raise typer.Exit(2) from None
     console.rule("agent config versions (MLflow)")
     for version in result.registered:
@@ -77,7 +79,10 @@ def quickstart() -> None:
     console.print(str(result.diff), highlight=False, markup=False)
     console.rule(f"answers under {result.config_ref}")
     for question, reply in result.answers:
-        console.print(f"[bold]Q:[/bold] {question}\n[bold]A:[/bold] {reply}\n", highlight=False)
+        console.print(
+            f"[bold]Q:[/bold] {escape(question)}\n[bold]A:[/bold] {escape(reply)}\n",
+            highlight=False,
+        )
     traces = _query(
         "SELECT trace_id FROM traces WHERE session_id = ? ORDER BY start_time", [result.session_id]
     )
@@ -160,7 +165,7 @@ def show(
         "SELECT DISTINCT trace_id FROM span_rows WHERE starts_with(trace_id, ?)", [trace_id]
     )
     if len(matches) != 1:
-        console.print(f"[red]error:[/red] {len(matches)} traces match {trace_id!r}")
+        print_error(console, f"{len(matches)} traces match {trace_id!r}")
         raise typer.Exit(2)
     rows = _query("SELECT * FROM spans WHERE trace_id = ?", [matches[0]["trace_id"]])
     console.print(trace_tree(rows))

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from llmops._errors import LlmopsError
+from llmops._render import print_error
 
 if TYPE_CHECKING:
     from llmops._registry import ConfigRegistry
@@ -26,7 +28,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except LlmopsError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        print_error(console, exc)
         raise typer.Exit(2) from None
 
 
@@ -108,14 +110,18 @@ def diff(
     if result.identical:
         console.print(f"{result.a} and {result.b} are identical")
         return
-    console.print(f"[bold]--- {result.a}[/bold]\n[bold]+++ {result.b}[/bold]", highlight=False)
+    console.print(
+        f"[bold]--- {escape(str(result.a))}[/bold]\n[bold]+++ {escape(str(result.b))}[/bold]",
+        highlight=False,
+    )
     for change in result.changes:
         console.print(
-            f"  {change.path}: [red]{change.old!r}[/red] → [green]{change.new!r}[/green]",
+            f"  {escape(change.path)}: [red]{escape(repr(change.old))}[/red] → "
+            f"[green]{escape(repr(change.new))}[/green]",
             highlight=False,
         )
     for name, text in result.prompts.items():
-        console.print(f"  [bold]prompts.{name}[/bold]")
+        console.print(f"  [bold]prompts.{escape(name)}[/bold]")
         for line in text.splitlines():
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan"
             console.print(Text(f"    {line}", style=style))

@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from llmops._errors import LlmopsError
+from llmops._render import print_error
 
 if TYPE_CHECKING:
     from llmops.eval._runner import EvalRun
@@ -29,7 +32,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except LlmopsError as exc:
-        errors.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        print_error(errors, exc)
         raise typer.Exit(2) from None
 
 
@@ -125,7 +128,10 @@ def _report(result: EvalRun, *, junit: Path | None, markdown: Path | None) -> No
     failed = [c for c in result.cases if not c.passed]
     for case in failed[:20]:
         reason = case.error or ", ".join(n for n, s in case.scores.items() if s.passed is False)
-        console.print(f"  [red]✗[/red] {case.case.id}: {reason}  trace {case.trace_id}")
+        console.print(
+            f"  [red]✗[/red] {escape(f'{case.case.id}: {reason}  trace {case.trace_id}')}",
+            highlight=False,
+        )
     if junit is not None:
         cases, scores = result.rows()
         report.write_junit(junit, result.run_id, result.suite.name, cases, scores, result.gates)
@@ -176,8 +182,8 @@ def list_runs(limit: Annotated[int, typer.Option(help="Most recent runs.")] = 20
     for row in rows:
         table.add_row(
             row["run_id"],
-            row["suite_name"],
-            row["target"],
+            Text(row["suite_name"]),
+            Text(row["target"]),
             (row["config_version"] or "")[:12],
             row["status"],
             str(row["case_count"]),

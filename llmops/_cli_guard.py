@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from llmops._render import print_error
+
 app = typer.Typer(help="Screen text for PII and prompt injection.", no_args_is_help=True)
 console = Console()
 
@@ -27,7 +29,7 @@ def scan(
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(errors="replace")
     except OSError as exc:
-        console.print(f"[red]error:[/red] {path}: {exc.strerror or exc}", highlight=False)
+        print_error(console, f"{path}: {exc.strerror or exc}")
         raise typer.Exit(2) from None
     if tier not in (None, "pattern", "ner"):
         raise typer.BadParameter("use pattern or ner", param_hint="--tier")
@@ -41,7 +43,7 @@ def scan(
     if result.truncated:
         console.print(f"[yellow]only the first {result.scanned_chars} characters were scanned")
     for error in result.errors:
-        console.print(f"[red]detector error:[/red] {error}", highlight=False)
+        print_error(console, error, label="detector error")
     injection = detect_injection(text)
     verdict = "[red]flagged[/red]" if injection.flagged else "[green]clean[/green]"
     console.print(f"prompt injection: {verdict} score={injection.score:.3f} "

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from llmops._errors import LlmopsError
+from llmops._render import print_error
 
 if TYPE_CHECKING:
     from llmops._agentconfig import AgentConfig
@@ -58,7 +59,7 @@ def serve(
         else:
             _serve_local(config, port, dry_run)
     except LlmopsError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        print_error(console, exc)
         raise typer.Exit(2) from None
 
 
@@ -140,7 +141,7 @@ def status(url: str) -> None:
         with urllib.request.urlopen(f"{url.rstrip('/')}/v1/models", timeout=5) as response:
             models = [m["id"] for m in json.load(response).get("data", [])]
     except OSError as exc:
-        console.print(f"[red]error:[/red] {url} is not answering ({exc})", highlight=False)
+        print_error(console, f"{url} is not answering ({exc})")
         raise typer.Exit(2) from None
     console.print(f"models: {', '.join(models) or 'none'}")
     try:

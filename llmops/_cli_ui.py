@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from llmops._render import print_error
+
 console = Console(stderr=True)
 UI_MODULES = ("starlette", "uvicorn", "jinja2")
 
@@ -52,11 +54,8 @@ def ui(
     try:
         serve(host, port, open_browser=open_browser)
     except OSError as exc:
-        console.print(
-            f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc} "
-            "(try another --port)",
-            highlight=False,
-        )
+        reason = exc.strerror or exc
+        print_error(console, f"cannot listen on {host}:{port}: {reason} (try another --port)")
         raise typer.Exit(2) from None
     except KeyboardInterrupt:  # uvicorn handles Ctrl+C itself; this covers the start-up window
         raise typer.Exit(0) from None

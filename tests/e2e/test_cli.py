@@ -153,3 +153,34 @@ def test_guard_scan(tmp_path: Path) -> None:
     assert "<EMAIL_ADDRESS>" in out
     missing = _run(tmp_path / "home", "guard", "scan", str(tmp_path / "nope.txt"), check=False)
     assert missing.returncode == 2
+
+
+def test_stored_text_is_printed_as_text_not_markup(tmp_path: Path) -> None:
+    """Span names, error messages and query results holding ``[...]`` print as they are."""
+    home = tmp_path / "home"
+    script = (
+        "import llmops\n"
+        "@llmops.trace(name='load [/etc/x] [red]file[/red]')\n"
+        "def load():\n"
+        "    raise ValueError('cannot open [/etc/secret] file [bold]now[/bold]')\n"
+        "try:\n"
+        "    load()\n"
+        "except ValueError:\n"
+        "    pass\n"
+        "llmops.flush()\n"
+    )
+    env = dict(os.environ, LLMOPS_HOME=str(home))
+    env.pop("LLMOPS_RAISE_INTERNAL_ERRORS", None)
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=tmp_path, timeout=120)
+    listed = _run(home, "traces", "list").stdout
+    assert "load [/etc/x] [red]file[/red]" in listed
+    trace_id = re.findall(r"\b([0-9a-f]{16})\b", listed)[0]
+    shown = _run(home, "traces", "show", trace_id).stdout
+    assert "load [/etc/x] [red]file[/red]" in shown
+    assert "cannot open [/etc/secret] file [bold]now[/bold]" in shown
+    rows = _run(home, "sql", "SELECT status_message, '[red]x[/red]' AS m FROM spans").stdout
+    assert "[/etc/secret]" in rows
+    assert "[red]x[/red]" in rows
+    unknown = _run(home, "traces", "show", "[/x]", check=False)
+    assert unknown.returncode == 2
+    assert "'[/x]'" in unknown.stdout
