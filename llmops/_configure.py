@@ -34,7 +34,7 @@ from llmops.tracing._processors import (
     TailSampler,
 )
 from llmops.tracing._secrets import scrub_secrets
-from llmops.tracing._state import RUNTIME, CaptureSettings
+from llmops.tracing._state import RUNTIME, CaptureSettings, RedactHook
 from llmops.tracing.backends import OtlpTarget
 
 logger = logging.getLogger("llmops")
@@ -154,56 +154,73 @@ def configure(
     resolved = load_settings(**settings)
     redact = resolve_redact_hook(resolved.redact)
     with RUNTIME.lock:
-        _shutdown_active()
+        previous = _detach_active()
         if not resolved.is_enabled():
             RUNTIME.tracer = trace.NoOpTracer()
             ACTIVE.settings = resolved
-            return resolved
-        provider = TracerProvider(
-            resource=Resource.create({"service.name": resolved.resolved_service_name()}),
-            sampler=_sampler(resolved),
-        )
-        processors: list[SpanProcessor] = []
-        hooks = [scrub_secrets] if redact is None else [scrub_secrets, redact]
-        for label, exporter in _exporters(resolved, span_exporters):
-            counted = RedactingExporter(CountingExporter(exporter, label), hooks)
-            if batch:
-                processors.append(
-                    CountingBatchProcessor(
-                        counted,
-                        label,
-                        max_queue_size=resolved.queue_size,
-                        max_export_batch_size=min(resolved.batch_size, resolved.queue_size),
-                        schedule_delay_millis=resolved.schedule_delay_ms,
-                    )
-                )
-            else:
-                processors.append(SimpleSpanProcessor(counted))
-        tail = None
-        if resolved.tail_sample_ratio < 1.0:
-            tail = TailSampler(
-                TailPolicy(
-                    ratio=resolved.tail_sample_ratio,
-                    keep_errors=resolved.tail_keep_errors,
-                    slow_ms=resolved.tail_slow_ms,
-                    costly_usd=resolved.tail_costly_usd,
-                    max_traces=resolved.tail_max_traces,
+            pipeline = None
+        else:
+            pipeline = _install(resolved, redact, span_exporters, batch)
+    # The replaced exporters flush their spans outside the lock: other threads trace meanwhile.
+    _retire(previous, pipeline)
+    return resolved
+
+
+def _install(
+    resolved: Settings,
+    redact: RedactHook | None,
+    span_exporters: Sequence[SpanExporter],
+    batch: bool,
+) -> ExportPipeline:
+    """Build and activate the provider and pipeline for ``resolved`` (under ``RUNTIME.lock``)."""
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": resolved.resolved_service_name()}),
+        sampler=_sampler(resolved),
+        shutdown_on_exit=False,  # llmops' own exit handler shuts down, within a time limit
+    )
+    processors: list[SpanProcessor] = []
+    labels: list[str] = []
+    hooks = [scrub_secrets] if redact is None else [scrub_secrets, redact]
+    for label, exporter in _exporters(resolved, span_exporters):
+        labels.append(label)
+        counted = RedactingExporter(CountingExporter(exporter, label), hooks)
+        if batch:
+            processors.append(
+                CountingBatchProcessor(
+                    counted,
+                    label,
+                    max_queue_size=resolved.queue_size,
+                    max_export_batch_size=min(resolved.batch_size, resolved.queue_size),
+                    schedule_delay_millis=resolved.schedule_delay_ms,
                 )
             )
-        pipeline = ExportPipeline(processors, tail=tail)
-        provider.add_span_processor(pipeline)
-        ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline = resolved, provider, pipeline
-        RUNTIME.capture = CaptureSettings(
-            inputs=resolved.capture_inputs,
-            outputs=resolved.capture_outputs,
-            max_attribute_bytes=resolved.max_attribute_bytes,
+        else:
+            processors.append(SimpleSpanProcessor(counted))
+    tail = None
+    if resolved.tail_sample_ratio < 1.0:
+        tail = TailSampler(
+            TailPolicy(
+                ratio=resolved.tail_sample_ratio,
+                keep_errors=resolved.tail_keep_errors,
+                slow_ms=resolved.tail_slow_ms,
+                costly_usd=resolved.tail_costly_usd,
+                max_traces=resolved.tail_max_traces,
+            )
         )
-        RUNTIME.tracer = provider.get_tracer(_SCOPE)
-        _install_global_proxy()
-        if not ACTIVE.atexit_registered:
-            atexit.register(shutdown)
-            ACTIVE.atexit_registered = True
-    return resolved
+    pipeline = ExportPipeline(processors, tail=tail, labels=labels)
+    provider.add_span_processor(pipeline)
+    ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline = resolved, provider, pipeline
+    RUNTIME.capture = CaptureSettings(
+        inputs=resolved.capture_inputs,
+        outputs=resolved.capture_outputs,
+        max_attribute_bytes=resolved.max_attribute_bytes,
+    )
+    RUNTIME.tracer = provider.get_tracer(_SCOPE)
+    _install_global_proxy()
+    if not ACTIVE.atexit_registered:
+        atexit.register(shutdown)
+        ACTIVE.atexit_registered = True
+    return pipeline
 
 
 def _install_global_proxy() -> None:
@@ -217,31 +234,59 @@ def _install_global_proxy() -> None:
         logger.info("llmops: a global TracerProvider is already set; llmops keeps its own")
 
 
-def _shutdown_active() -> None:
-    provider = ACTIVE.provider
+# How long shutdown() and a replacing configure() wait for the old exporters: a backend that
+# never answers must not hold the application (or its exit) for its retries' full length.
+SHUTDOWN_TIMEOUT_S = 10.0
+
+
+def _detach_active() -> ExportPipeline | None:
+    """Take the active set-up out of service (under ``RUNTIME.lock``); its pipeline to retire."""
+    pipeline = ACTIVE.pipeline
     ACTIVE.provider = ACTIVE.pipeline = ACTIVE.settings = None
     RUNTIME.tracer = None
-    if provider is not None:
+    return pipeline
+
+
+def _retire(
+    pipeline: ExportPipeline | None,
+    successor: ExportPipeline | None,
+    timeout_s: float | None = None,
+) -> None:
+    """Flush and shut down a detached pipeline, outside ``RUNTIME.lock``: other threads trace on."""
+    if pipeline is not None:
         with handle_internal_errors("shutdown"):
-            provider.force_flush()
-            provider.shutdown()
+            pipeline.retire(successor, SHUTDOWN_TIMEOUT_S if timeout_s is None else timeout_s)
 
 
-def flush(timeout_millis: int = 30_000) -> bool:
-    """Export every finished span now; returns whether all exporters confirmed."""
-    provider = ACTIVE.provider
-    if provider is None:
+def flush(timeout_millis: int = 30_000, *, exporters: Sequence[str] | None = None) -> bool:
+    """Export every finished span now, waiting at most ``timeout_millis``.
+
+    Args:
+        timeout_millis: The longest wait; an exporter still busy then goes on in the background.
+        exporters: Only these exporters (``duckdb``, ``otlp``, ...); default all.
+
+    Returns:
+        Whether every exporter finished within the time.
+    """
+    pipeline = ACTIVE.pipeline
+    if pipeline is None:
         return True
     ok = False
     with handle_internal_errors("flush"):
-        ok = provider.force_flush(timeout_millis)
+        ok = pipeline.force_flush(timeout_millis, only=exporters)
     return ok
 
 
-def shutdown() -> None:
-    """Flush and stop exporting; a later traced call configures llmops again."""
+def shutdown(timeout_s: float | None = None) -> None:
+    """Flush and stop exporting, within ``timeout_s`` (default ``SHUTDOWN_TIMEOUT_S``, 10 s).
+
+    A later traced call configures llmops again.
+
+    Spans an exporter has not taken by then are dropped and counted (``shutdown_timeout:*``).
+    """
     with RUNTIME.lock:
-        _shutdown_active()
+        previous = _detach_active()
+    _retire(previous, None, timeout_s)
 
 
 def stats() -> dict[str, Any]:

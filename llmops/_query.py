@@ -57,7 +57,7 @@ def query(
     if flush:
         from llmops._configure import flush as flush_spans
 
-        flush_spans()
+        flush_spans(exporters=("duckdb",))  # what the store will hold; not a slow OTLP backend
     try:
         with store_connection() as con:
             cursor = con.execute(sql, params) if params is not None else con.execute(sql)

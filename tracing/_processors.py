@@ -13,6 +13,7 @@ span, and each layer costs on the hot path.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -66,9 +67,28 @@ class CountingBatchProcessor(BatchSpanProcessor):
             return
         super().on_end(span)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_millis: float = 30_000) -> None:
+        """Export what is queued for at most ``timeout_millis``; count what is left behind.
+
+        The SDK's ``BatchSpanProcessor.shutdown()`` waits 30 s for its worker whatever the
+        exporter does (a backend that accepts connections and never answers).
+        """
         self._closed = True
-        super().shutdown()
+        inner = getattr(self, "_batch_processor", None)
+        if inner is None:  # another SDK version: its own shutdown, unbounded
+            super().shutdown()
+        else:
+            inner.shutdown(timeout_millis=max(0.0, timeout_millis))
+        with self._waiting_lock:
+            left, self._waiting = self._waiting, 0
+        if left > 0:
+            STATS.drop(f"shutdown_timeout:{self.label}", left)
+            STATS.log_once_in_a_while(
+                f"shutdown:{self.label}",
+                "llmops: %s did not take %d spans within the shutdown time; dropped and counted",
+                self.label,
+                left,
+            )
 
 
 class _Dequeue(SpanExporter):
@@ -230,14 +250,43 @@ def remove_span_tap(tap: Callable[[ReadableSpan], None]) -> None:
         _SPAN_TAPS = tuple(t for t in _SPAN_TAPS if t is not tap)
 
 
+def _within(timeout_s: float, work: Callable[[], bool]) -> bool:
+    """``work()`` on a helper thread; False when it has not finished within ``timeout_s``.
+
+    The SDK's ``force_flush`` ignores its timeout and exports in the calling thread, so a
+    backend that never answers would hold the application for as long as its retries last.
+    """
+    done: list[bool] = []
+
+    def run() -> None:
+        with handle_internal_errors("flush"):
+            done.append(work())
+
+    thread = threading.Thread(target=run, name="llmops-flush", daemon=True)
+    thread.start()
+    thread.join(max(0.0, timeout_s))
+    return bool(done and done[0])
+
+
 class ExportPipeline(SpanProcessor):
-    """Stamps scope attributes on starting spans; tail-samples and fans out ended ones."""
+    """Stamps scope attributes on starting spans; tail-samples and fans out ended ones.
+
+    When ``configure()`` replaces it, :meth:`retire` hands spans that end later (they started
+    before the call) to its successor, so a span open across the call is not lost.
+    """
 
     def __init__(
-        self, processors: Sequence[SpanProcessor], *, tail: TailSampler | None = None
+        self,
+        processors: Sequence[SpanProcessor],
+        *,
+        tail: TailSampler | None = None,
+        labels: Sequence[str] = (),
     ) -> None:
         self.processors = list(processors)
+        self.labels = list(labels)  # the exporter behind each processor: duckdb, otlp, ...
         self.tail = tail
+        self._retired = False
+        self._successor: ExportPipeline | None = None
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         STATS.spans_started += 1
@@ -246,6 +295,9 @@ class ExportPipeline(SpanProcessor):
             stamp(span, attributes)
 
     def on_end(self, span: ReadableSpan) -> None:
+        if self._retired:
+            self._late(span)
+            return
         STATS.spans_ended += 1
         try:
             for tap in _SPAN_TAPS:
@@ -265,14 +317,45 @@ class ExportPipeline(SpanProcessor):
             p.queue_depth() for p in self.processors if isinstance(p, CountingBatchProcessor)
         )
 
-    def shutdown(self) -> None:
+    def _late(self, span: ReadableSpan) -> None:
+        successor = self._successor
+        if successor is None:
+            STATS.drop("after_shutdown")
+        else:
+            successor.on_end(span)
+
+    def retire(self, successor: ExportPipeline | None, timeout_s: float) -> None:
+        """Send later spans to ``successor``, then flush and shut down within ``timeout_s``."""
+        self._successor = successor
+        self._retired = True
+        deadline = time.monotonic() + timeout_s
+        self.force_flush(int(timeout_s * 1000))
+        self.shutdown(max(0.0, deadline - time.monotonic()) * 1000)
+
+    def shutdown(self, timeout_millis: float = 30_000) -> None:
+        deadline = time.monotonic() + timeout_millis / 1000
         for processor in self.processors:
             with handle_internal_errors("shutdown"):
-                processor.shutdown()
+                if isinstance(processor, CountingBatchProcessor):
+                    processor.shutdown(max(0.0, deadline - time.monotonic()) * 1000)
+                else:
+                    processor.shutdown()
 
-    def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        ok = True
-        for processor in self.processors:
-            with handle_internal_errors("flush"):
-                ok = processor.force_flush(timeout_millis) and ok
-        return ok
+    def force_flush(self, timeout_millis: int = 30_000, only: Sequence[str] | None = None) -> bool:
+        """Export what every processor (or those of the exporters named in ``only``) holds.
+
+        Returns within ``timeout_millis``: False when an exporter has not finished by then (its
+        export goes on in the background).
+        """
+        chosen = [
+            processor
+            for index, processor in enumerate(self.processors)
+            if only is None or (index < len(self.labels) and self.labels[index] in only)
+        ]
+        if not chosen:
+            return True
+
+        def flush_all() -> bool:
+            return all([processor.force_flush(timeout_millis) for processor in chosen])
+
+        return _within(timeout_millis / 1000, flush_all)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -10,8 +11,10 @@ from typing import ClassVar
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import llmops
+from llmops import _configure as llmops_configure
 from llmops.tracing import backends
 
 
@@ -95,3 +98,73 @@ def test_dead_backend_never_blocks_or_breaks_the_app() -> None:
     stats = llmops.stats()
     assert stats["spans_dropped"]["export_failed:otlp"] == 50
     assert stats["spans_exported"]["duckdb"] == 50
+
+
+@pytest.fixture
+def silent_backend() -> Iterator[str]:
+    """A backend that accepts connections and never answers (the worst kind of dead)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)  # never accepted: connections wait in the backlog, requests go unanswered
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+def _slow_otlp(endpoint: str) -> None:
+    llmops.configure(otlp_endpoint=endpoint, otlp_timeout_s=30, schedule_delay_ms=10, batch_size=64)
+
+
+def test_a_silent_backend_never_holds_flush_query_configure_or_shutdown(
+    silent_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(llmops_configure, "SHUTDOWN_TIMEOUT_S", 1.0)
+    _slow_otlp(silent_backend)
+    for _ in range(300):
+        complete("hi")
+    started = time.perf_counter()
+    assert llmops.flush(timeout_millis=500) is False  # the OTLP exporter is still waiting
+    assert time.perf_counter() - started < 2.0
+    started = time.perf_counter()
+    assert llmops.query("SELECT count(*) AS n FROM spans")[0]["n"] == 300  # the store flushed
+    assert time.perf_counter() - started < 2.0
+
+    # Another configure() while a thread traces: that thread never waits for the old exporters.
+    stop = threading.Event()
+    slowest: list[float] = []
+
+    def trace_on() -> None:
+        while not stop.is_set():
+            begun = time.perf_counter()
+            complete("from a thread")
+            slowest.append(time.perf_counter() - begun)
+
+    worker = threading.Thread(target=trace_on)
+    worker.start()
+    time.sleep(0.05)
+    started = time.perf_counter()
+    _slow_otlp(silent_backend)
+    reconfigure_s = time.perf_counter() - started
+    stop.set()
+    worker.join()
+    assert max(slowest) < 0.5
+    assert reconfigure_s < 3.0  # the old exporters had 1 s (SHUTDOWN_TIMEOUT_S) to finish
+
+    for _ in range(300):
+        complete("hi")
+    started = time.perf_counter()
+    llmops.shutdown(timeout_s=1.0)
+    assert time.perf_counter() - started < 4.0
+    dropped = llmops.stats()["spans_dropped"]
+    assert dropped.get("shutdown_timeout:otlp", 0) > 0  # counted, not silently lost
+
+
+def test_a_span_open_across_configure_reaches_the_new_exporters() -> None:
+    first, second = InMemorySpanExporter(), InMemorySpanExporter()
+    llmops.configure(exporters=["none"], span_exporters=[first], batch=False)
+    with llmops.span("outer"):
+        llmops.configure(exporters=["none"], span_exporters=[second], batch=False)
+        with llmops.span("inner"):
+            pass
+    assert [s.name for s in first.get_finished_spans()] == []
+    assert sorted(s.name for s in second.get_finished_spans()) == ["inner", "outer"]
+    assert "after_shutdown" not in llmops.stats()["spans_dropped"]
