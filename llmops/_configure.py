@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
+from llmops._errors import ConfigError
 from llmops._internal import STATS, handle_internal_errors
 from llmops._settings import Settings, load_settings, resolve_redact_hook
 from llmops.tracing._exporters import (
@@ -81,10 +83,56 @@ class _DelegatingTracer(trace.Tracer):
         return self._current().start_as_current_span(*args, **kwargs)
 
 
+_BUILTIN_SAMPLERS = frozenset(
+    {
+        "always_on", "always_off", "traceidratio", "parentbased_always_on",
+        "parentbased_always_off", "parentbased_traceidratio",
+    }
+)  # fmt: skip
+
+
+def _check_sampler_env() -> None:
+    """Reject what the SDK would only warn about (then sample everything): a bad sampler."""
+    name = os.environ.get("OTEL_TRACES_SAMPLER", "").strip().lower()
+    if not name:
+        return
+    if name not in _BUILTIN_SAMPLERS:
+        from importlib.metadata import entry_points
+
+        if not entry_points(group="opentelemetry_traces_sampler", name=name):
+            raise ConfigError(
+                f"OTEL_TRACES_SAMPLER: unknown sampler {name!r}; use one of "
+                f"{', '.join(sorted(_BUILTIN_SAMPLERS))} or LLMOPS_SAMPLE_RATIO"
+            )
+    argument = os.environ.get("OTEL_TRACES_SAMPLER_ARG", "").strip()
+    if name.endswith("traceidratio") and argument:
+        try:
+            ratio = float(argument)
+        except ValueError:
+            ratio = -1.0
+        if not 0.0 <= ratio <= 1.0:
+            raise ConfigError(
+                f"OTEL_TRACES_SAMPLER_ARG: {argument!r} is not a ratio between 0 and 1"
+            )
+
+
 def _sampler(settings: Settings) -> Sampler | None:
     if settings.sample_ratio is None:
         return None  # the SDK reads OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG
     return ParentBased(TraceIdRatioBased(settings.sample_ratio))
+
+
+def _resource(settings: Settings) -> Resource:
+    """OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME as the SDK reads them; ``service_name``
+    over both, and ``llmops-app`` where neither names the service."""
+    if settings.service_name:
+        return Resource.create({"service.name": settings.service_name})
+    resource = Resource.create()
+    if str(resource.attributes.get("service.name", "unknown_service")).startswith(
+        "unknown_service"
+    ):
+        resource = resource.merge(Resource({"service.name": settings.resolved_service_name()}))
+    return resource
 
 
 def _exporters(settings: Settings, extra: Sequence[SpanExporter]) -> list[tuple[str, SpanExporter]]:
@@ -153,6 +201,8 @@ def configure(
             settings["exporters"] = [*settings["exporters"], "otlp"]
     resolved = load_settings(**settings)
     redact = resolve_redact_hook(resolved.redact)
+    if resolved.sample_ratio is None:
+        _check_sampler_env()  # before the current set-up is replaced: a bad value loses nothing
     with RUNTIME.lock:
         previous = _detach_active()
         if not resolved.is_enabled():
@@ -174,7 +224,7 @@ def _install(
 ) -> ExportPipeline:
     """Build and activate the provider and pipeline for ``resolved`` (under ``RUNTIME.lock``)."""
     provider = TracerProvider(
-        resource=Resource.create({"service.name": resolved.resolved_service_name()}),
+        resource=_resource(resolved),
         sampler=_sampler(resolved),
         shutdown_on_exit=False,  # llmops' own exit handler shuts down, within a time limit
     )

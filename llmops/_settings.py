@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -53,8 +54,16 @@ class Settings(BaseSettings):
         default=None, description="A callable (key, value) -> value, or its 'module:function'."
     )
     otlp_endpoint: str | None = None
-    otlp_headers: dict[str, str] = Field(default_factory=dict)
-    otlp_timeout_s: float = Field(default=5.0, gt=0)
+    otlp_headers: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="OTLP request headers: a dict, 'key=value,key2=value2' (as in "
+        "OTEL_EXPORTER_OTLP_HEADERS) or a JSON object.",
+    )
+    otlp_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Per OTLP request; default OTEL_EXPORTER_OTLP_TIMEOUT or 10 s.",
+    )
     queue_size: int = Field(default=8192, ge=16)
     batch_size: int = Field(default=512, ge=1)
     schedule_delay_ms: int = Field(default=500, ge=1)
@@ -73,6 +82,35 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
+    @field_validator("home", "store_path")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        # Fixed when the settings are made: a later os.chdir() must not move the store.
+        return None if value is None else value.expanduser().absolute()
+
+    @field_validator("otlp_headers", mode="before")
+    @classmethod
+    def _parse_headers(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("{"):
+            return json.loads(text)
+        headers = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            key, sign, item = part.partition("=")
+            if not sign or not key.strip():
+                raise ValueError(f"expected key=value pairs separated by commas, got {part!r}")
+            headers[unquote(key.strip())] = unquote(item.strip())
+        return headers
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        return value
+
     @field_validator("redact")
     @classmethod
     def _check_redact(cls, value: Any) -> Any:
@@ -87,7 +125,7 @@ class Settings(BaseSettings):
         return self.enabled and os.environ.get("OTEL_SDK_DISABLED", "").lower() != "true"
 
     def store_dir(self) -> Path:
-        return (self.store_path or self.home / "store").expanduser()
+        return self.store_path or self.home / "store"
 
     def exporter_names(self) -> list[str]:
         if self.exporters is not None:

@@ -368,7 +368,9 @@ class DuckDBSpanExporter(SpanExporter):
         return True
 
 
-def otlp_exporter(endpoint: str | None, headers: dict[str, str], timeout_s: float) -> SpanExporter:
+def otlp_exporter(
+    endpoint: str | None, headers: dict[str, str], timeout_s: float | None
+) -> SpanExporter:
     """The OTLP/HTTP (protobuf) exporter; unset arguments come from ``OTEL_EXPORTER_OTLP_*``."""
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -23,11 +23,27 @@ def langfuse(
 ) -> OtlpTarget:
     """Langfuse's OTLP endpoint (``/api/public/otel``), Basic auth from its key pair.
 
-    Unset arguments come from ``LANGFUSE_PUBLIC_KEY``, ``LANGFUSE_SECRET_KEY``, ``LANGFUSE_HOST``.
+    Unset arguments come from ``LANGFUSE_PUBLIC_KEY``, ``LANGFUSE_SECRET_KEY`` and
+    ``LANGFUSE_BASE_URL`` (or ``LANGFUSE_HOST``).
+
+    Raises:
+        ConfigError: No key pair in the arguments or the environment.
     """
     public_key = public_key or os.environ.get("LANGFUSE_PUBLIC_KEY", "")
     secret_key = secret_key or os.environ.get("LANGFUSE_SECRET_KEY", "")
-    host = (host or os.environ.get("LANGFUSE_HOST") or "https://cloud.langfuse.com").rstrip("/")
+    if not (public_key and secret_key):
+        from llmops._errors import ConfigError
+
+        raise ConfigError(
+            "langfuse: a public and a secret key are needed (arguments, or LANGFUSE_PUBLIC_KEY "
+            "and LANGFUSE_SECRET_KEY)"
+        )
+    host = (
+        host
+        or os.environ.get("LANGFUSE_BASE_URL")
+        or os.environ.get("LANGFUSE_HOST")
+        or "https://cloud.langfuse.com"
+    ).rstrip("/")
     token = base64.b64encode(f"{public_key}:{secret_key}".encode()).decode()
     return OtlpTarget(f"{host}/api/public/otel/v1/traces", {"Authorization": f"Basic {token}"})
 
@@ -53,4 +69,5 @@ def phoenix(endpoint: str | None = None, api_key: str | None = None) -> OtlpTarg
 
 def collector(endpoint: str = "http://127.0.0.1:4318") -> OtlpTarget:
     """An OpenTelemetry Collector's OTLP/HTTP receiver."""
-    return OtlpTarget(endpoint.rstrip("/") + "/v1/traces")
+    endpoint = endpoint.rstrip("/")
+    return OtlpTarget(endpoint if endpoint.endswith("/v1/traces") else endpoint + "/v1/traces")

@@ -129,3 +129,90 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_otlp_settings_in_the_opentelemetry_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMOPS_OTLP_HEADERS", "Authorization=Basic%20abc, x-team = ml")
+    settings = llmops.configure(exporters=["none"])
+    assert settings.otlp_headers == {"Authorization": "Basic abc", "x-team": "ml"}
+    monkeypatch.setenv("LLMOPS_OTLP_HEADERS", '{"x-mlflow-experiment-id": "3"}')
+    assert llmops.configure(exporters=["none"]).otlp_headers == {"x-mlflow-experiment-id": "3"}
+    monkeypatch.setenv("LLMOPS_OTLP_HEADERS", "no-equals-sign")
+    with pytest.raises(llmops.ConfigError, match=r"otlp_headers.*LLMOPS_OTLP_HEADERS"):
+        llmops.configure()
+    monkeypatch.delenv("LLMOPS_OTLP_HEADERS")
+    with pytest.raises(llmops.ConfigError, match=r"otlp_endpoint.*http"):
+        llmops.configure(otlp_endpoint="localhost:4318")
+
+
+def test_a_bad_opentelemetry_sampler_is_an_error_and_keeps_the_set_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    @llmops.trace(name="kept")
+    def kept() -> None:
+        return None
+
+    with capture_spans() as spans:
+        monkeypatch.setenv("OTEL_TRACES_SAMPLER", "bogus")
+        with pytest.raises(llmops.ConfigError, match="OTEL_TRACES_SAMPLER"):
+            llmops.configure()
+        monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+        monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "abc")
+        with pytest.raises(llmops.ConfigError, match="OTEL_TRACES_SAMPLER_ARG"):
+            llmops.configure()
+        kept()  # the set-up in place before the bad calls still records
+    assert spans.names() == ["kept"]
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.5")
+    llmops.configure(exporters=["none"])
+
+
+def test_service_name_from_resource_attributes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmops._configure import ACTIVE
+
+    monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.name=billing,deployment.env=prod")
+    llmops.configure(exporters=["none"])
+    assert ACTIVE.provider is not None
+    attributes = ACTIVE.provider.resource.attributes
+    assert attributes["service.name"] == "billing"
+    assert attributes["deployment.env"] == "prod"
+    llmops.configure(exporters=["none"], service_name="support-bot")
+    assert ACTIVE.provider.resource.attributes["service.name"] == "support-bot"
+    monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES")
+    llmops.configure(exporters=["none"])
+    assert ACTIVE.provider.resource.attributes["service.name"] == "llmops-app"
+
+
+def test_backend_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmops.tracing import backends
+
+    for name in ("PUBLIC_KEY", "SECRET_KEY", "HOST", "BASE_URL"):
+        monkeypatch.delenv(f"LANGFUSE_{name}", raising=False)
+    with pytest.raises(llmops.ConfigError, match="LANGFUSE_PUBLIC_KEY"):
+        backends.langfuse()
+    monkeypatch.setenv("LANGFUSE_BASE_URL", "https://eu.example.com/")
+    target = backends.langfuse("pk-1", "sk-1")
+    assert target.endpoint == "https://eu.example.com/api/public/otel/v1/traces"
+    assert backends.collector("http://c:4318/v1/traces").endpoint == "http://c:4318/v1/traces"
+    assert backends.collector("http://c:4318/").endpoint == "http://c:4318/v1/traces"
+
+
+def test_a_relative_home_stays_where_configure_found_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "app")
+    monkeypatch.setenv("LLMOPS_HOME", ".llmops")
+    settings = llmops.configure()
+    assert settings.store_dir() == tmp_path / "app" / ".llmops" / "store"
+
+    @llmops.trace(name="after-chdir")
+    def traced() -> None:
+        return None
+
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    traced()
+    rows = llmops.query("SELECT name FROM spans")
+    assert rows == [{"name": "after-chdir"}]
+    assert not (tmp_path / "elsewhere" / ".llmops").exists()
