@@ -345,7 +345,8 @@ def stats() -> dict[str, Any]:
     Returns:
         ``spans_started``, ``spans_ended``, ``spans_exported`` (per exporter), ``spans_dropped``
         (per reason, e.g. ``queue_full:otlp``, ``export_failed:duckdb``, ``tail_sampled_out``),
-        ``queue_depth``, ``internal_errors``, ``capture_fallbacks`` and ``overhead`` (the
+        ``queue_depth``, ``internal_errors``, ``capture_fallbacks``, ``compaction_errors`` (the
+        store's, each leaving its batch files readable as they are) and ``overhead`` (the
         decorators' own measured time per call).
     """
     snapshot = STATS.snapshot()

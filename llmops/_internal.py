@@ -70,6 +70,7 @@ class Stats:
                 "spans_dropped": dict(self.dropped),
                 "internal_errors": self.counters["internal_errors"],
                 "capture_fallbacks": self.counters["capture_fallbacks"],
+                "compaction_errors": self.counters["compaction_errors"],
                 "overhead": {
                     "calls": calls,
                     "total_ms": self.overhead_ns / 1e6,

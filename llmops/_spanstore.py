@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from llmops._evalstore import EVAL_TABLES
-from llmops._store import Store, TableSpec
+from llmops._store import Store, TableSpec, sql_string
 from llmops.tracing import semconv
 
 SPAN_COLUMNS: dict[str, str] = {
@@ -44,7 +44,9 @@ def _number(key: str, kind: str) -> str:
 
 
 def _span_type() -> str:
-    cases = " ".join(f"WHEN '{op}' THEN '{kind}'" for op, kind in semconv.SPAN_TYPES.items())
+    cases = " ".join(
+        f"WHEN {sql_string(op)} THEN {sql_string(kind)}" for op, kind in semconv.SPAN_TYPES.items()
+    )
     return f"CASE {_text(semconv.GEN_AI_OPERATION_NAME)} {cases} ELSE 'span' END"
 
 

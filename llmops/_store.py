@@ -6,7 +6,10 @@ appends each batch as its own JSON file (written to a temporary name, then renam
 never sees half a batch, and a batch is durable once renamed, ``kill -9`` included), and any
 process may compact those files into Parquet segments under an exclusive ``flock``. Readers take
 the lock shared, so a compaction never deletes a file a query is reading. No writer ever takes a
-lock, so no application sees a lock error.
+lock, so no application sees a lock error. A reader needs no write access: it makes no folders
+(a table never written reads as empty), takes its shared lock on a read-only lock file, and
+leaves compaction to the processes that can write; a compaction that fails during a read is
+counted (``compaction_errors`` in ``llmops.stats()``) and the read goes on over the batch files.
 
 Layout of one table::
 
@@ -22,6 +25,7 @@ a crash at any step the next compaction (and every reader) uses the marker to se
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import itertools
 import os
@@ -32,9 +36,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
+
+from llmops._internal import STATS
 
 if TYPE_CHECKING:
     import duckdb
@@ -47,6 +53,18 @@ _STALE_TMP_S = 3600.0
 _SEGMENT_MERGE_COUNT = 8
 _SEGMENT_TIER_BASE = 1024 * 1024
 _SEGMENT_MERGE_MAX_BYTES = 256 * 1024 * 1024
+# What opening a file for writing raises on a store this process may only read.
+_READ_ONLY_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def sql_string(value: str | Path) -> str:
+    """``value`` as a SQL string literal: paths may hold quotes (``/home/o'brien``)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_name(name: str) -> str:
+    """``name`` as a quoted SQL identifier (column and view names may be keywords)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -70,16 +88,16 @@ class TableSpec:
     raw_view: str | None = None
 
     def _kept(self) -> list[str]:
-        return [name for name in self.columns if not name.startswith("_")]
+        return [sql_name(name) for name in self.columns if not name.startswith("_")]
 
     def select_list(self) -> str:
         """Kept plus derived columns, from a relation holding the appended ones."""
-        derived = [f"{expr} AS {name}" for name, expr in self.derived.items()]
+        derived = [f"{expr} AS {sql_name(name)}" for name, expr in self.derived.items()]
         return ", ".join([*self._kept(), *derived])
 
     def all_columns(self) -> str:
         """Kept plus derived columns, as stored in Parquet segments."""
-        return ", ".join([*self._kept(), *self.derived])
+        return ", ".join([*self._kept(), *map(sql_name, self.derived)])
 
 
 @dataclass(frozen=True)
@@ -91,8 +109,7 @@ class Snapshot:
 
 
 def _sql_list(paths: Sequence[Path]) -> str:
-    quoted = ("'" + str(p).replace("'", "''") + "'" for p in paths)
-    return "[" + ", ".join(quoted) + "]"
+    return "[" + ", ".join(map(sql_string, paths)) + "]"
 
 
 class Table:
@@ -107,11 +124,10 @@ class Table:
         self._ready = False
 
     # --- writing ------------------------------------------------------------------------------
-    def _ensure_dirs(self) -> None:
-        if not self._ready:
-            self.wal_dir.mkdir(parents=True, exist_ok=True)
-            self.segment_dir.mkdir(parents=True, exist_ok=True)
-            self._ready = True
+    def _make_dirs(self) -> None:
+        self.wal_dir.mkdir(parents=True, exist_ok=True)
+        self.segment_dir.mkdir(parents=True, exist_ok=True)
+        self._ready = True
 
     def append(self, rows: Sequence[dict[str, Any]], *, fsync: bool = False) -> Path:
         """Write ``rows`` as one batch file; it is visible to readers whole or not at all.
@@ -119,19 +135,30 @@ class Table:
         Raises:
             OSError: The store folder is missing and cannot be made, or is read-only.
         """
-        self._ensure_dirs()
+        if not self._ready:
+            self._make_dirs()
         name = f"{time.time_ns():020d}-{_HOST}-{os.getpid()}-{next(_SEQUENCE):08d}"
         tmp = self.wal_dir / f".{name}.tmp"
         # One JSON array per batch: one serialiser call, where a line per row costs ~8x more.
         data = orjson.dumps(rows)
-        with open(tmp, "wb") as handle:
+        try:
+            self._write_file(tmp, data, fsync)
+        except FileNotFoundError:
+            # The folder was removed since this process made it (a cleanup): make it again,
+            # rather than fail every batch until the process restarts.
+            self._make_dirs()
+            self._write_file(tmp, data, fsync)
+        final = self.wal_dir / f"{name}.json"
+        os.replace(tmp, final)
+        return final
+
+    @staticmethod
+    def _write_file(path: Path, data: bytes, fsync: bool) -> None:
+        with open(path, "wb") as handle:
             handle.write(data)
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())
-        final = self.wal_dir / f"{name}.json"
-        os.replace(tmp, final)
-        return final
 
     def pending(self) -> int:
         """How many flushed batch files await compaction."""
@@ -141,11 +168,35 @@ class Table:
         except FileNotFoundError:
             return 0
 
+    def writable(self) -> bool:
+        """Whether this process may compact the table (write its folders)."""
+        folders = (self.dir, self.wal_dir, self.segment_dir)
+        return all(os.access(d, os.W_OK | os.X_OK) for d in folders if d.exists())
+
     # --- locking ------------------------------------------------------------------------------
+    def _open_lock(self) -> IO[bytes] | None:
+        """The lock file, made if missing; read-only on a read-only store; None if neither."""
+        try:
+            return open(self._lock_path, "a+b")
+        except FileNotFoundError:
+            return None  # the table's folder was removed meanwhile: nothing left to lock
+        except OSError as exc:
+            if exc.errno not in _READ_ONLY_ERRNOS:
+                raise
+        # flock() takes a shared or an exclusive lock through a read-only handle too.
+        try:
+            return open(self._lock_path, "rb")
+        except FileNotFoundError:
+            return None
+
     @contextmanager
     def _locked(self, mode: int, blocking: bool) -> Iterator[bool]:
-        self._ensure_dirs()
-        with open(self._lock_path, "a+b") as handle:
+        handle = self._open_lock()
+        if handle is None:
+            # A read-only table no compaction ever ran on (it would have left its lock file).
+            yield True
+            return
+        with handle:
             try:
                 fcntl.flock(handle, mode | (0 if blocking else fcntl.LOCK_NB))
             except BlockingIOError:
@@ -159,6 +210,10 @@ class Table:
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
         """The table's files, held under the shared lock until the block ends."""
+        if not self.dir.is_dir():
+            # Never written: empty, and reading it makes no folders.
+            yield Snapshot(parquet=[], wal=[])
+            return
         with self._locked(fcntl.LOCK_SH, blocking=True):
             yield self._list_files()
 
@@ -182,12 +237,16 @@ class Table:
         if snapshot.wal:
             parts.append(f"SELECT {spec.select_list()} FROM {self._read_json(snapshot.wal)}")
         if not parts:
-            empty = ", ".join(f"CAST(NULL AS {kind}) AS {n}" for n, kind in spec.columns.items())
+            empty = ", ".join(
+                f"CAST(NULL AS {kind}) AS {sql_name(n)}" for n, kind in spec.columns.items()
+            )
             return f"SELECT {spec.select_list()} FROM (SELECT {empty}) WHERE false"
         return " UNION ALL BY NAME ".join(parts)
 
     def _read_json(self, files: Sequence[Path]) -> str:
-        spec = ", ".join(f"'{name}': '{kind}'" for name, kind in self.spec.columns.items())
+        spec = ", ".join(
+            f"{sql_string(name)}: {sql_string(kind)}" for name, kind in self.spec.columns.items()
+        )
         return (
             f"read_json({_sql_list(files)}, format='array', columns={{{spec}}}, "
             "maximum_object_size=67108864)"
@@ -204,7 +263,14 @@ class Table:
 
         Returns:
             Whether this call compacted anything.
+
+        Raises:
+            OSError: The table's folder cannot be written.
+            duckdb.Error: A batch file or segment cannot be read.
         """
+        if not self.dir.is_dir():
+            return False  # never written: nothing to compact, and no folders to make
+        self._make_dirs()
         with self._locked(fcntl.LOCK_EX, blocking=blocking) as acquired:
             if not acquired:
                 return False
@@ -220,6 +286,26 @@ class Table:
                 self._write_segment(tier, f"SELECT {self.spec.all_columns()} FROM {parquet}")
                 done = True
             return done
+
+    def compact_if_due(self, threshold: int) -> bool:
+        """Compact if ``threshold`` batch files wait and this process may write the table.
+
+        Never raises: a compaction that fails is counted (``compaction_errors``) and logged once
+        in a while. Its batch files stay in place, readable as they are.
+
+        Returns:
+            Whether this call compacted anything.
+        """
+        if self.pending() < threshold or not self.writable():
+            return False
+        try:
+            return self.compact(threshold=threshold)
+        except Exception:
+            STATS.incr("compaction_errors")
+            STATS.log_once_in_a_while(
+                "compact", "llmops: store compaction failed (counted)", exc_info=True
+            )
+            return False
 
     def _recover(self) -> None:
         """Finish or undo what a crashed compaction left (called under the exclusive lock)."""
@@ -250,7 +336,7 @@ class Table:
         con = connect()
         try:
             con.execute(
-                f"COPY ({select_sql}) TO '{tmp}' "
+                f"COPY ({select_sql}) TO {sql_string(tmp)} "
                 "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)"
             )
         finally:
@@ -285,7 +371,8 @@ class Store:
     """All tables under one root folder, and SQL over them."""
 
     def __init__(self, root: Path, specs: Sequence[TableSpec]) -> None:
-        self.root = Path(root)
+        # Absolute once, here: a process that changes its working folder keeps its store.
+        self.root = Path(root).absolute()
         self.tables = {spec.name: Table(self.root, spec) for spec in specs}
 
     def table(self, name: str) -> Table:
@@ -293,18 +380,21 @@ class Store:
 
     @contextmanager
     def connection(self, *, compact_threshold: int = 64) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A DuckDB connection with every table and view defined, its files held for reading."""
+        """A DuckDB connection with every table and view defined, its files held for reading.
+
+        Tables with ``compact_threshold`` batch files waiting are compacted first where this
+        process may write them; a compaction that fails is counted, and the read goes on.
+        """
         for table in self.tables.values():
-            if table.pending() >= compact_threshold:
-                table.compact(threshold=compact_threshold)
+            table.compact_if_due(compact_threshold)
         con = connect()
         try:
             with _snapshots(list(self.tables.values())) as snapshots:
                 for table, snap in zip(self.tables.values(), snapshots, strict=True):
-                    raw_view = table.spec.raw_view or table.spec.name
+                    raw_view = sql_name(table.spec.raw_view or table.spec.name)
                     con.execute(f"CREATE VIEW {raw_view} AS {table.source_sql(snap)}")
                     for view_name, view_sql in table.spec.views.items():
-                        con.execute(f"CREATE VIEW {view_name} AS {view_sql}")
+                        con.execute(f"CREATE VIEW {sql_name(view_name)} AS {view_sql}")
                 yield con
         finally:
             con.close()
