@@ -36,11 +36,21 @@ _DURATION = re.compile(r"^(\d+)([smhd])$")
 
 
 def _since(value: str | None) -> datetime | None:
+    """A cutoff in UTC (the store's times): a duration back from now, or an ISO date/time."""
     if value is None:
         return None
     match = _DURATION.match(value.strip())
     if not match:
-        raise typer.BadParameter("use a duration like 30m, 2h or 7d", param_hint="--since")
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise typer.BadParameter(
+                "use a duration like 30m, 2h or 7d, or an ISO time like 2026-11-23T09:30 (UTC)",
+                param_hint="--since",
+            ) from None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment
     amount, unit = int(match.group(1)), match.group(2)
     delta = {
         "s": timedelta(seconds=amount),
@@ -108,15 +118,32 @@ def quickstart() -> None:
     )
 
 
+def _config_version(value: str) -> str:
+    """A version hash (prefix) as it is, or the version ``name@alias`` points at."""
+    if "@" not in value:
+        return value
+    from llmops._registry import configs
+
+    try:
+        return configs().resolve(value).version
+    except LlmopsError as exc:
+        print_error(console, exc)
+        raise typer.Exit(2) from None
+
+
 @traces_app.command("list")
 def list_traces(
     since: Annotated[
-        str | None, typer.Option(help="Only traces newer than this (30m, 2h, 7d).")
+        str | None,
+        typer.Option(help="Only traces newer than this: 30m, 2h, 7d, or an ISO time (UTC)."),
     ] = None,
     name: Annotated[str | None, typer.Option(help="Root span name contains this.")] = None,
     status: Annotated[str | None, typer.Option(help="ok or error.")] = None,
     session: Annotated[str | None, typer.Option(help="Session id.")] = None,
-    config_version: Annotated[str | None, typer.Option(help="Config version (prefix).")] = None,
+    config_version: Annotated[
+        str | None,
+        typer.Option(help="Config version: a prefix of its hash, or name@alias / name@v3."),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 20,
 ) -> None:
     """List recent traces, newest first."""
@@ -138,7 +165,7 @@ def list_traces(
         params.append(session)
     if config_version:
         where.append("starts_with(config_version, ?)")
-        params.append(config_version)
+        params.append(_config_version(config_version))
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     rows = _query(
         "SELECT left(trace_id, 16) AS trace, root_name AS root, "
@@ -165,7 +192,10 @@ def show(
         "SELECT DISTINCT trace_id FROM span_rows WHERE starts_with(trace_id, ?)", [trace_id]
     )
     if len(matches) != 1:
-        print_error(console, f"{len(matches)} traces match {trace_id!r}")
+        found = ", ".join(m["trace_id"][:16] for m in matches[:10])
+        more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+        detail = f": {found}{more}; give more of the id" if matches else ""
+        print_error(console, f"{len(matches)} traces match {trace_id!r}{detail}")
         raise typer.Exit(2)
     rows = _query("SELECT * FROM spans WHERE trace_id = ?", [matches[0]["trace_id"]])
     console.print(trace_tree(rows))

@@ -71,6 +71,24 @@ def test_traces_list_and_show(quickstart_home: tuple[Path, str]) -> None:
     assert "plan" in shown
 
 
+def test_traces_list_by_iso_time_and_config_alias(quickstart_home: tuple[Path, str]) -> None:
+    home, _ = quickstart_home
+    since_2000 = _run(home, "traces", "list", "--since", "2000-01-01", "--name", "support").stdout
+    assert len(re.findall(r"\b([0-9a-f]{16})\b", since_2000)) == 4
+    future = _run(home, "traces", "list", "--since", "2999-01-01T00:00+00:00").stdout
+    assert "(no rows)" in future
+    by_alias = _run(
+        home, "traces", "list", "--config-version", "support-bot@production", "--name", "support"
+    ).stdout
+    assert len(re.findall(r"\b([0-9a-f]{16})\b", by_alias)) == 4
+    unknown = _run(home, "traces", "list", "--config-version", "support-bot@nope", check=False)
+    assert unknown.returncode == 2
+    assert "nope" in unknown.stdout
+    ambiguous = _run(home, "traces", "show", "", check=False)
+    assert ambiguous.returncode == 2
+    assert "give more of the id" in ambiguous.stdout
+
+
 def test_sql_over_the_store(quickstart_home: tuple[Path, str]) -> None:
     home, _ = quickstart_home
     quickstart = "SELECT count(*) AS n FROM spans WHERE span_type = 'tool' AND session_id LIKE ?"
