@@ -12,6 +12,7 @@ import atexit
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import trace
@@ -306,6 +307,40 @@ def _retire(
     if pipeline is not None:
         with handle_internal_errors("shutdown"):
             pipeline.retire(successor, SHUTDOWN_TIMEOUT_S if timeout_s is None else timeout_s)
+
+
+@dataclass(frozen=True)
+class SavedSetup:
+    """A set-up put aside by :func:`suspend`, whole: its exporters keep their spans."""
+
+    settings: Settings | None
+    provider: TracerProvider | None
+    pipeline: ExportPipeline | None
+    tracer: trace.Tracer | None
+    capture: CaptureSettings
+
+
+def suspend() -> SavedSetup:
+    """Put the active set-up aside without shutting it down (for a temporary one in tests)."""
+    with RUNTIME.lock:
+        saved = SavedSetup(
+            ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline, RUNTIME.tracer, RUNTIME.capture
+        )
+        _detach_active()
+    return saved
+
+
+def resume(saved: SavedSetup) -> None:
+    """Shut the temporary set-up down and bring ``saved`` back, as it was."""
+    with RUNTIME.lock:
+        temporary = _detach_active()
+        ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline = (
+            saved.settings,
+            saved.provider,
+            saved.pipeline,
+        )
+        RUNTIME.tracer, RUNTIME.capture = saved.tracer, saved.capture
+    _retire(temporary, saved.pipeline)
 
 
 def flush(timeout_millis: int = 30_000, *, exporters: Sequence[str] | None = None) -> bool:

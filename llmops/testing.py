@@ -85,18 +85,22 @@ class SpanRecorder:
 def capture_spans(**settings: Any) -> Iterator[SpanRecorder]:
     """Configure llmops to record spans in memory only, synchronously, for the block.
 
+    The set-up in place before (your ``configure()`` in a conftest, say) is put aside, not shut
+    down, and comes back as it was when the block ends.
+
     Args:
         **settings: Extra ``llmops.configure`` settings (e.g. ``max_attribute_bytes=256``).
     """
-    from llmops._configure import configure, shutdown
+    from llmops._configure import configure, resume, suspend
 
     recorder = SpanRecorder()
     settings.setdefault("exporters", [])
-    configure(span_exporters=[recorder.exporter], batch=False, **settings)
+    saved = suspend()
     try:
+        configure(span_exporters=[recorder.exporter], batch=False, **settings)
         yield recorder
     finally:
-        shutdown()
+        resume(saved)
 
 
 @pytest.fixture

@@ -216,3 +216,26 @@ def test_a_relative_home_stays_where_configure_found_it(
     rows = llmops.query("SELECT name FROM spans")
     assert rows == [{"name": "after-chdir"}]
     assert not (tmp_path / "elsewhere" / ".llmops").exists()
+
+
+def test_capture_spans_puts_the_users_set_up_back() -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    @llmops.trace(name="f")
+    def f() -> int:
+        return 1
+
+    mine = InMemorySpanExporter()
+    llmops.configure(exporters=["none"], span_exporters=[mine], batch=False)
+    with llmops.span("open across the block"), capture_spans() as spans:
+        f()
+    f()
+    assert spans.names() == ["f"]
+    assert sorted(s.name for s in mine.get_finished_spans()) == ["f", "open across the block"]
+
+    llmops.configure(enabled=False)
+    with capture_spans() as spans:
+        f()
+    assert spans.names() == ["f"]
+    f()
+    assert llmops.stats()["spans_started"] == 4  # nothing after the disabled set-up came back
