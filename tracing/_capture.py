@@ -18,7 +18,12 @@ from llmops._internal import STATS
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 _MAX_DEPTH = 32
 _REPR_LIMIT = 200
-TRUNCATION_MARKER = "…[truncated {total} bytes]"
+TRUNCATION_MARKER = "…[truncated {total} bytes]"  # total: the size of the value's full JSON
+# For text, the length of the whole text in characters: true, and known without encoding it.
+TEXT_TRUNCATION_MARKER = "…[truncated {total} characters]"
+_INT_MIN = -(2**63)  # ints orjson writes as numbers; beyond them, their digits as text
+_INT_MAX = 2**64 - 1
+_ATTRIBUTE_INT_MAX = 2**63 - 1  # OTLP attribute ints are int64
 
 
 def _default(obj: Any) -> Any:
@@ -39,20 +44,35 @@ def _describe(obj: Any) -> str:
         return f"<{type(obj).__qualname__}>"
     if len(text) > _REPR_LIMIT:
         text = text[:_REPR_LIMIT] + "…"
-    return f"<{type(obj).__qualname__}: {_clean_text(text)}>"
+    return f"<{type(obj).__qualname__}: {clean_text(text)}>"
 
 
-def _clean_text(text: str) -> str:
-    # Lone surrogates cannot be encoded as UTF-8; exporters would drop the whole attribute.
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates replaced by ``?``, so it is valid UTF-8.
+
+    Exporters drop an attribute whose text cannot be encoded. ASCII text (a flag CPython keeps,
+    so the check is O(1)) is returned as is.
+    """
+    if text.isascii():
+        return text
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def _int_text(value: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # over Python's int-to-text digit limit
+        return f"<int: {value.bit_length()} bits>"
+
+
 def _sanitize(obj: Any, depth: int, seen: set[int]) -> Any:
-    """Slow path: a JSON-safe copy with cycles, depth and bad text handled explicitly."""
-    if obj is None or isinstance(obj, (bool, int, float)):
+    """Slow path: a JSON-safe copy with cycles, depth, big ints and bad text handled explicitly."""
+    if obj is None or isinstance(obj, (bool, float)):
         return obj
+    if isinstance(obj, int):
+        return obj if _INT_MIN <= obj <= _INT_MAX else _int_text(obj)
     if isinstance(obj, str):
-        return _clean_text(obj)
+        return clean_text(obj)
     if depth >= _MAX_DEPTH:
         return f"<{type(obj).__qualname__}: max depth>"
     if isinstance(obj, (dict, list, tuple, set, frozenset)):
@@ -60,14 +80,14 @@ def _sanitize(obj: Any, depth: int, seen: set[int]) -> Any:
             return f"<{type(obj).__qualname__}: cycle>"
         seen = seen | {id(obj)}
         if isinstance(obj, dict):
-            return {_clean_text(str(k)): _sanitize(v, depth + 1, seen) for k, v in obj.items()}
+            return {clean_text(str(k)): _sanitize(v, depth + 1, seen) for k, v in obj.items()}
         return [_sanitize(v, depth + 1, seen) for v in obj]
     try:
         converted = _default(obj)
     except Exception:
         return _describe(obj)
     if isinstance(converted, str):
-        return _clean_text(converted)
+        return clean_text(converted)
     return _sanitize(converted, depth + 1, seen | {id(obj)})
 
 
@@ -89,31 +109,43 @@ def to_json(value: Any, max_bytes: int) -> tuple[str, bool]:
     Returns:
         The text and whether it was truncated.
     """
+    text_length = None
     if isinstance(value, str) and len(value) > max_bytes:
         # Cut before serialising so a 10 MB string costs what a max_bytes one does.
+        text_length = len(value)
         value = value[: max_bytes + 1]
     data = _dumps(value)
     if len(data) <= max_bytes:
         return data.decode("utf-8"), False
     head = data[:max_bytes].decode("utf-8", "ignore")
-    return head + TRUNCATION_MARKER.format(total=len(data)), True
+    if text_length is None:
+        return head + TRUNCATION_MARKER.format(total=len(data)), True
+    return head + TEXT_TRUNCATION_MARKER.format(total=text_length), True
 
 
 def to_attribute(value: Any, max_bytes: int) -> tuple[Any, bool]:
-    """A value OpenTelemetry accepts as an attribute: primitives as they are, the rest as JSON."""
+    """A value OpenTelemetry accepts as an attribute: primitives as they are, the rest as JSON.
+
+    Ints beyond 64 bits (OTLP's int64) become their digits as text.
+    """
     if isinstance(value, (bool, int, float)):
+        if isinstance(value, int) and not _INT_MIN <= value <= _ATTRIBUTE_INT_MAX:
+            return _int_text(value), False
         return value, False
     if isinstance(value, str):
         if len(value) > max_bytes:
-            return value[:max_bytes] + TRUNCATION_MARKER.format(total=len(value)), True
-        return _clean_text(value) if not value.isascii() else value, False
+            head = value[:max_bytes]
+            if not head.isascii():  # cut at max_bytes bytes, never inside a character
+                head = head.encode("utf-8", "replace")[:max_bytes].decode("utf-8", "ignore")
+            return head + TEXT_TRUNCATION_MARKER.format(total=len(value)), True
+        return (value if value.isascii() else clean_text(value)), False
     if (
         isinstance(value, (list, tuple))
         and value
         and all(isinstance(v, str) for v in value)
         and sum(len(v) for v in value) <= max_bytes
     ):
-        return [_clean_text(v) for v in value], False
+        return [clean_text(v) for v in value], False
     return to_json(value, max_bytes)
 
 

@@ -24,6 +24,7 @@ from typing_extensions import ParamSpec
 
 from llmops._errors import ConfigError
 from llmops.tracing import semconv
+from llmops.tracing._capture import clean_text
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -74,12 +75,23 @@ def stamp(span: Any, attributes: Mapping[str, Any]) -> None:
 
 
 def config_attributes(config: Any) -> dict[str, Any]:
-    """The attributes that tie spans to an agent config (anything with ``name``/``version``)."""
-    version = str(config.version)
+    """The attributes that tie spans to an agent config (anything with ``name``/``version``).
+
+    Raises:
+        ConfigError: ``config`` has no name or no version (it is not an ``llmops.AgentConfig``).
+    """
+    name = getattr(config, "name", None)
+    version = getattr(config, "version", None)
+    if name is None or version is None:
+        raise ConfigError(
+            "an agent config must be an llmops.AgentConfig (or have a name and a version); "
+            f"got {type(config).__name__}"
+        )
+    name, version = clean_text(str(name)), clean_text(str(version))
     return {
-        semconv.LLMOPS_CONFIG_NAME: str(config.name),
+        semconv.LLMOPS_CONFIG_NAME: name,
         semconv.LLMOPS_CONFIG_VERSION: version,
-        semconv.GEN_AI_AGENT_NAME: str(config.name),
+        semconv.GEN_AI_AGENT_NAME: name,
         semconv.GEN_AI_AGENT_VERSION: version[:12],
     }
 
@@ -148,7 +160,7 @@ def with_attributes(**attributes: Any) -> Iterator[None]:
 def _require_text(what: str, value: Any) -> str:
     if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":
         raise ConfigError(f"llmops.{what}() needs a non-empty string id, got {value!r}")
-    return str(value)
+    return clean_text(str(value))
 
 
 @contextmanager
@@ -176,7 +188,7 @@ def user(user_id: str) -> Iterator[None]:
 @contextmanager
 def tags(*names: str) -> Iterator[None]:
     """Tag the spans in this block (``llmops.tags``; nested tags accumulate)."""
-    with with_attributes(**{semconv.LLMOPS_TAGS: [str(n) for n in names]}):
+    with with_attributes(**{semconv.LLMOPS_TAGS: [clean_text(str(n)) for n in names]}):
         yield
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from time import perf_counter_ns, time_ns
@@ -30,6 +31,7 @@ from llmops.tracing._capture import (
     ArgumentRebinder,
     argument_binder,
     argument_rebinder,
+    clean_text,
     to_json,
 )
 from llmops.tracing._context import (
@@ -44,7 +46,10 @@ from llmops.tracing._state import RUNTIME, get_tracer
 
 P = ParamSpec("P")
 R = TypeVar("R")
-_MAX_STREAM_ITEMS = 1000
+_MAX_STREAM_ITEMS = 1000  # the first items a stream's recorded output keeps
+# ... and its last ones: where OpenAI-style streams put the finish reason and the usage.
+_STREAM_TAIL_ITEMS = 8
+STREAM_CUT_MARKER = "…[{dropped} items dropped]"
 
 OutputHook = Callable[[Span, Any], None]
 
@@ -105,7 +110,9 @@ def _finish(
     result: Any,
     has_result: bool,
     run_hook: bool = True,
+    result_cut: bool = False,
 ) -> None:
+    """Record the output (``result_cut``: the result is already shortened) and end the span."""
     try:
         if span.is_recording():
             if has_result and run_hook and spec.output_hook is not None:
@@ -116,7 +123,8 @@ def _finish(
                 if capture is None:
                     capture = RUNTIME.capture.outputs
                 if capture:
-                    output = to_json(result, RUNTIME.capture.max_attribute_bytes)
+                    text, truncated = to_json(result, RUNTIME.capture.max_attribute_bytes)
+                    output = (text, truncated or result_cut)
             _set_payloads(span, payload, output)
     except Exception:
         internal_error("decorator.finish")
@@ -227,13 +235,19 @@ def _wrap_async(func: Callable[P, Any], spec: _SpanSpec) -> Callable[P, Any]:
 
 
 class _StreamRecorder:
-    """Collects what a generator yields, bounded, and records it when the generator ends."""
+    """Collects what a generator yields, bounded, and records it when the generator ends.
+
+    It keeps the first ``_MAX_STREAM_ITEMS`` items and the last ``_STREAM_TAIL_ITEMS``: the
+    output shows both with the number of items dropped between them, and the output hook (usage,
+    finish reason) sees both.
+    """
 
     def __init__(self, spec: _SpanSpec, span: Span, payload: Payload | None) -> None:
         self.spec = spec
         self.span = span
         self.payload = payload
         self.items: list[Any] = []
+        self.tail: deque[Any] = deque(maxlen=_STREAM_TAIL_ITEMS)
         self.count = 0
         self.completed = False
 
@@ -246,11 +260,22 @@ class _StreamRecorder:
         self.count += 1
         if len(self.items) < _MAX_STREAM_ITEMS:
             self.items.append(item)
+        else:
+            self.tail.append(item)
+
+    @property
+    def dropped(self) -> int:
+        """How many items were left out between the first ones and the last ones."""
+        return self.count - len(self.items) - len(self.tail)
 
     def output(self) -> Any:
-        if self.items and all(isinstance(i, str) for i in self.items):
-            return "".join(self.items)
-        return self.items
+        items = self.items
+        if self.tail:
+            cut = [STREAM_CUT_MARKER.format(dropped=self.dropped)] if self.dropped else []
+            items = [*self.items, *cut, *self.tail]
+        if items and all(isinstance(i, str) for i in items):
+            return "".join(items)
+        return items
 
     def close(self, exc: BaseException | None) -> None:
         span = self.span
@@ -264,7 +289,7 @@ class _StreamRecorder:
                 # Streamed model responses: each chunk may carry the id, finish reason or usage
                 # (OpenAI-style streams send usage on the last chunk).
                 with handle_internal_errors("decorator.stream_hook"):
-                    for item in self.items:
+                    for item in (*self.items, *self.tail):
                         hook(span, item)
         # The span was made current step by step, never left attached: nothing to detach.
         _finish(
@@ -275,6 +300,7 @@ class _StreamRecorder:
             self.output(),
             has_result=exc is None or self.count > 0,
             run_hook=False,
+            result_cut=self.dropped > 0,
         )
 
 
@@ -394,6 +420,9 @@ def _wrap_async_generator(
 
 
 def _decorate(func: Any, spec_factory: Callable[[Callable[..., Any]], _SpanSpec]) -> Any:
+    if isinstance(func, (staticmethod, classmethod)):
+        # Placed above @staticmethod / @classmethod: trace the function, keep the descriptor.
+        return type(func)(_decorate(func.__func__, spec_factory))
     if not callable(func) or isinstance(func, (str, bytes)):
         raise ConfigError(
             f"llmops decorators take a function; got {type(func).__name__} {func!r:.60}. "
@@ -418,10 +447,44 @@ def _docstring(func: Callable[..., Any]) -> str | None:
     return doc.strip().split("\n\n")[0] if doc else None
 
 
+def _check_options(decorator: str, name: Any, attributes: Any) -> None:
+    """Reject wrong options where the decorator is written, not at its first call.
+
+    Raises:
+        ConfigError: ``name`` is not a string, or ``attributes`` not a mapping with string keys.
+    """
+    if name is not None and not isinstance(name, str):
+        raise ConfigError(
+            f"llmops.{decorator}(name=...) takes a string span name; got {type(name).__name__}"
+        )
+    if attributes is None:
+        return
+    if not isinstance(attributes, Mapping):
+        raise ConfigError(
+            f"llmops.{decorator}(attributes=...) takes a mapping of attribute names to values, "
+            f"e.g. {{'team': 'search'}}; got {type(attributes).__name__}"
+        )
+    for key in attributes:
+        if not isinstance(key, str):
+            raise ConfigError(
+                f"llmops.{decorator}(attributes=...): attribute names are strings; "
+                f"got {type(key).__name__} {key!r:.60}"
+            )
+
+
 def _make_decorator(func: Any, build: Callable[[Callable[..., Any]], _SpanSpec]) -> Any:
     if func is None:
         return lambda f: _decorate(f, build)
     return _decorate(func, build)
+
+
+def _clean_static(value: Any) -> Any:
+    """A static attribute value with its text made valid UTF-8 (once, at decoration time)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, (list, tuple)):
+        return [clean_text(v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def _spec(
@@ -437,7 +500,7 @@ def _spec(
     policy_config: Any = None,
     screens: tuple[str, str] | None = None,
 ) -> _SpanSpec:
-    clean = {k: v for k, v in attributes.items() if v is not None}
+    clean = {clean_text(k): _clean_static(v) for k, v in attributes.items() if v is not None}
     for key, value in clean.items():
         if not isinstance(value, (str, bool, int, float)) and not (
             isinstance(value, (list, tuple))
@@ -448,7 +511,7 @@ def _spec(
                 "OpenTelemetry attribute value (str, bool, int, float or a list of them)"
             )
     return _SpanSpec(
-        name=name,
+        name=clean_text(name),
         kind=kind,
         attributes=clean,
         capture_input=capture_input,
@@ -499,6 +562,8 @@ def trace(
         ...     return ["search", "answer"]
     """
 
+    _check_options("trace", name, attributes)
+
     def build(f: Callable[..., Any]) -> _SpanSpec:
         return _spec(
             f,
@@ -547,6 +612,7 @@ def agent(
         >>> @llmops.agent(name="support-bot")
         ... def answer(question: str) -> str: ...
     """
+    _check_options("agent", name, attributes)
     scope = config_attributes(config) if config is not None else None
 
     def build(f: Callable[..., Any]) -> _SpanSpec:
@@ -601,6 +667,8 @@ def tool(
         >>> @llmops.tool
         ... def search(query: str, k: int = 3) -> list[str]: ...
     """
+
+    _check_options("tool", name, attributes)
 
     def build(f: Callable[..., Any]) -> _SpanSpec:
         tool_name = name or getattr(f, "__name__", "tool")
@@ -659,6 +727,8 @@ def llm(
         ... def complete(prompt: str) -> dict: ...
     """
 
+    _check_options("llm", name, attributes)
+
     def build(f: Callable[..., Any]) -> _SpanSpec:
         return _spec(
             f,
@@ -685,24 +755,37 @@ def _field(obj: Any, key: str) -> Any:
     return getattr(obj, key, None)
 
 
+def _first_field(obj: Any, *keys: str) -> Any:
+    """The first of ``keys`` that ``obj`` has a value for (0 counts: it is a value)."""
+    for key in keys:
+        value = _field(obj, key)
+        if value is not None:
+            return value
+    return None
+
+
 def record_model_response(span: Span, response: Any) -> None:
     """Read usage, model, id and finish reasons from an OpenAI-style response, if it is one."""
     usage = _field(response, "usage")
     if usage is not None:
-        input_tokens = _field(usage, "prompt_tokens") or _field(usage, "input_tokens")
-        output_tokens = _field(usage, "completion_tokens") or _field(usage, "output_tokens")
+        input_tokens = _first_field(usage, "prompt_tokens", "input_tokens")
+        output_tokens = _first_field(usage, "completion_tokens", "output_tokens")
         if isinstance(input_tokens, int):
             span.set_attribute(semconv.GEN_AI_USAGE_INPUT_TOKENS, input_tokens)
         if isinstance(output_tokens, int):
             span.set_attribute(semconv.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
     model = _field(response, "model")
     if isinstance(model, str):
-        span.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, model)
+        span.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, clean_text(model))
     response_id = _field(response, "id")
     if isinstance(response_id, str):
-        span.set_attribute(semconv.GEN_AI_RESPONSE_ID, response_id)
+        span.set_attribute(semconv.GEN_AI_RESPONSE_ID, clean_text(response_id))
     choices = _field(response, "choices")
     if isinstance(choices, (list, tuple)):
-        reasons = [r for r in (_field(c, "finish_reason") for c in choices) if isinstance(r, str)]
+        reasons = [
+            clean_text(r)
+            for r in (_field(c, "finish_reason") for c in choices)
+            if isinstance(r, str)
+        ]
         if reasons:
             span.set_attribute(semconv.GEN_AI_RESPONSE_FINISH_REASONS, reasons)

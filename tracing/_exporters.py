@@ -19,6 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from llmops._internal import STATS
 from llmops.tracing import semconv
+from llmops.tracing._capture import clean_text
 from llmops.tracing._processors import own_attributes, own_events, redact_span
 from llmops.tracing._secrets import scrub_secrets, span_texts, texts_hold_secrets
 from llmops.tracing._state import RedactHook
@@ -36,7 +37,13 @@ class CountingExporter(SpanExporter):
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         try:
-            result = self.inner.export(spans)
+            try:
+                result = self.inner.export(spans)
+            except (UnicodeError, TypeError):
+                # Text that is not valid Unicode (lone surrogates, from a raw OpenTelemetry
+                # set_attribute or an exception message) fails a whole batch's encoding: send
+                # the batch again with that text repaired, rather than lose every span in it.
+                result = self.inner.export([redact_span(span, _valid_text) for span in spans])
         except Exception as exc:
             STATS.drop(f"export_failed:{self.label}", len(spans))
             STATS.log_once_in_a_while(
@@ -54,8 +61,9 @@ class CountingExporter(SpanExporter):
             STATS.drop(f"export_failed:{self.label}", len(spans))
             STATS.log_once_in_a_while(
                 f"export:{self.label}",
-                "llmops: %s export failed; %d spans dropped and counted",
+                "llmops: %s export failed (%s); %d spans dropped and counted",
                 self.label,
+                getattr(self.inner, "last_error", None) or "the exporter gave no reason",
                 len(spans),
             )
         return result
@@ -71,6 +79,15 @@ class CountingExporter(SpanExporter):
             return bool(self.inner.force_flush(timeout_millis))
         except Exception:
             return False
+
+
+def _valid_text(key: str, value: Any) -> Any:
+    """``value`` with lone surrogates replaced, so every encoder accepts it."""
+    if isinstance(value, str):
+        return value if value.isascii() else clean_text(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
+        return type(value)(clean_text(v) if isinstance(v, str) else v for v in value)
+    return value
 
 
 # The credential scrub searches several spans' texts at once, up to about this many characters:
@@ -333,6 +350,7 @@ class DuckDBSpanExporter(SpanExporter):
         self._table = open_store(self.store_dir).table("spans")
         self._fsync = fsync
         self._batches = 0
+        self.last_error: str | None = None  # why the last failed export failed
         self._compactor = _Compactor(self._table, compact_threshold)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
@@ -342,12 +360,8 @@ class DuckDBSpanExporter(SpanExporter):
         try:
             self._table.append(rows, fsync=self._fsync)
         except OSError as exc:
-            STATS.log_once_in_a_while(
-                "duckdb-store",
-                "llmops: cannot write spans to %s (%s)",
-                self.store_dir,
-                exc,
-            )
+            # Logged with the count of lost spans by the CountingExporter around this one.
+            self.last_error = f"cannot write spans to {self.store_dir}: {exc}"
             return SpanExportResult.FAILURE
         self._batches += 1
         if self._batches % 4 == 0:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import traceback
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -12,8 +13,15 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from llmops._internal import handle_internal_errors
 from llmops.tracing import semconv
-from llmops.tracing._capture import to_attribute, to_json
+from llmops.tracing._capture import clean_text, to_attribute, to_json
 from llmops.tracing._state import RUNTIME, get_tracer
+
+# The exception event's attributes, named as the SDK's ``Span.record_exception`` names them
+# (OpenTelemetry semantic conventions; that package is not a dependency of the API).
+_EXCEPTION_TYPE = "exception.type"
+_EXCEPTION_MESSAGE = "exception.message"
+_EXCEPTION_STACKTRACE = "exception.stacktrace"
+_EXCEPTION_ESCAPED = "exception.escaped"
 
 
 def error_type_name(exc: BaseException) -> str:
@@ -22,15 +30,39 @@ def error_type_name(exc: BaseException) -> str:
     return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
 
 
+def _exception_text(exc: BaseException) -> tuple[str, str]:
+    """The exception's message and traceback as valid UTF-8 (a path may hold lone surrogates)."""
+    try:
+        message = str(exc)
+    except Exception:
+        message = f"<unprintable {type(exc).__qualname__}>"
+    stacktrace = "".join(traceback.format_exception(exc))
+    return clean_text(message), clean_text(stacktrace)
+
+
 def record_error(span: Span, exc: BaseException) -> None:
-    """Mark ``span`` failed by ``exc``: ``error.type``, an ERROR status and an exception event."""
+    """Mark ``span`` failed by ``exc``: ``error.type``, an ERROR status and an exception event.
+
+    The event is the one the SDK's ``record_exception`` adds, its text made valid UTF-8 first:
+    an exporter drops an attribute it cannot encode.
+    """
     if not span.is_recording():
         return
     with handle_internal_errors("record_error"):
-        span.set_attribute(semconv.ERROR_TYPE, error_type_name(exc))
-        span.record_exception(exc, escaped=True)
-        message = f"{type(exc).__name__}: {exc}"
-        span.set_status(Status(StatusCode.ERROR, message[:1024]))
+        type_name = clean_text(error_type_name(exc))
+        message, stacktrace = _exception_text(exc)
+        span.set_attribute(semconv.ERROR_TYPE, type_name)
+        span.add_event(
+            "exception",
+            {
+                _EXCEPTION_TYPE: type_name,
+                _EXCEPTION_MESSAGE: message,
+                _EXCEPTION_STACKTRACE: stacktrace,
+                _EXCEPTION_ESCAPED: "True",
+            },
+        )
+        status = f"{clean_text(type(exc).__name__)}: {message}"
+        span.set_status(Status(StatusCode.ERROR, status[:1024]))
 
 
 def set_clean_attributes(span: Span, attributes: Mapping[str, str | tuple[str, ...]]) -> None:
@@ -78,7 +110,8 @@ class LlmopsSpan:
     """A thin handle on an OpenTelemetry span with helpers for GenAI attributes.
 
     Every method is safe to call on a span that is not recording (it does nothing) and never
-    raises: values OpenTelemetry cannot hold are stored as JSON text.
+    raises: values OpenTelemetry cannot hold are stored as JSON text, and a wrong argument (a
+    cost that is not a number, tags that are not a list) is counted as an internal error.
 
     Example:
         >>> with llmops.span("rerank", strategy="bm25") as span:
@@ -113,14 +146,19 @@ class LlmopsSpan:
         if value is None or not self._span.is_recording():
             return
         with handle_internal_errors("set_attribute"):
+            key = clean_text(key)
             converted, truncated = to_attribute(value, RUNTIME.capture.max_attribute_bytes)
             self._span.set_attribute(key, converted)
             if truncated:
                 mark_truncated(self._span, key)
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
-        for key, value in attributes.items():
-            self.set_attribute(key, value)
+        """Set several attributes, as :meth:`set_attribute` does each."""
+        if not self._span.is_recording():
+            return
+        with handle_internal_errors("set_attributes"):
+            for key, value in attributes.items():
+                self.set_attribute(key, value)
 
     def set_usage(
         self, *, input_tokens: int | None = None, output_tokens: int | None = None
@@ -143,8 +181,11 @@ class LlmopsSpan:
 
     def set_cost(self, usd: float, *, source: str | None = None) -> None:
         """Record the cost of this span in US dollars, and where the price came from."""
-        self.set_attribute(semconv.LLMOPS_COST_USD, float(usd))
-        self.set_attribute(semconv.LLMOPS_COST_SOURCE, source)
+        if not self._span.is_recording():
+            return
+        with handle_internal_errors("set_cost"):
+            self.set_attribute(semconv.LLMOPS_COST_USD, float(usd))
+            self.set_attribute(semconv.LLMOPS_COST_SOURCE, source)
 
     def set_input(self, value: Any) -> None:
         if self._span.is_recording():
@@ -161,14 +202,21 @@ class LlmopsSpan:
             return
         with handle_internal_errors("add_event"):
             limit = RUNTIME.capture.max_attribute_bytes
-            converted = {k: to_attribute(v, limit)[0] for k, v in (attributes or {}).items()}
-            self._span.add_event(name, converted)
+            converted = {
+                clean_text(k): to_attribute(v, limit)[0] for k, v in (attributes or {}).items()
+            }
+            self._span.add_event(clean_text(name), converted)
 
     def record_exception(self, exc: BaseException) -> None:
         record_error(self._span, exc)
 
-    def set_tags(self, tags: Sequence[str]) -> None:
-        self.set_attribute(semconv.LLMOPS_TAGS, [str(t) for t in tags])
+    def set_tags(self, tags: Iterable[str]) -> None:
+        """Tag this span (``llmops.tags``); a single string is one tag."""
+        if not self._span.is_recording():
+            return
+        with handle_internal_errors("set_tags"):
+            names = [tags] if isinstance(tags, str) else [str(t) for t in tags]
+            self.set_attribute(semconv.LLMOPS_TAGS, names)
 
 
 def current_span() -> LlmopsSpan:
@@ -177,7 +225,7 @@ def current_span() -> LlmopsSpan:
 
 
 class span:
-    """Start a span as a context manager; it becomes the active span inside the block.
+    """Start a span with ``with`` or ``async with``; it is the active span inside the block.
 
     Args:
         name: The span name.
@@ -187,6 +235,8 @@ class span:
     Example:
         >>> with llmops.span("retrieve", k=4) as s:
         ...     s.set_attribute("hits", 3)
+        >>> async with llmops.span("fetch") as s:
+        ...     s.set_attribute("status", 200)
     """
 
     __slots__ = ("_attributes", "_handle", "_kind", "_name", "_token")
@@ -201,11 +251,24 @@ class span:
     def __enter__(self) -> LlmopsSpan:
         otel_span: Span = trace.INVALID_SPAN
         with handle_internal_errors("span.start"):
-            otel_span = get_tracer().start_span(self._name, kind=self._kind)
+            otel_span = get_tracer().start_span(clean_text(self._name), kind=self._kind)
             self._token = otel_context.attach(trace.set_span_in_context(otel_span))
         self._handle = LlmopsSpan(otel_span)
-        self._handle.set_attributes(self._attributes)
+        if self._attributes:
+            self._handle.set_attributes(self._attributes)
         return self._handle
+
+    async def __aenter__(self) -> LlmopsSpan:
+        # Attaching here sets the context of the task that awaits this: the same as ``with``.
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
 
     def __exit__(
         self,

@@ -73,6 +73,23 @@ def test_typed_columns_survive_odd_attribute_types(home: Path) -> None:
         open_store(home / "store").table("spans").compact(force=True, blocking=True)
 
 
+def test_invalid_unicode_costs_no_span_of_its_batch() -> None:
+    """A lone surrogate set through the raw OpenTelemetry API fails the JSON encoding of its
+    whole batch; the batch is sent again with that text repaired, every span kept."""
+    from opentelemetry import trace
+
+    for index in range(20):
+        with llmops.span(f"ok-{index}"):
+            pass
+    with llmops.span("bad"):
+        trace.get_current_span().set_attribute("note", "caf\udce9 " + "y" * 100)
+    rows = llmops.query("SELECT name, attributes FROM spans ORDER BY start_time")
+    assert len(rows) == 21
+    bad = orjson.loads(rows[-1]["attributes"])
+    assert bad["note"].startswith("caf?") or bad["note"].startswith("caf\ufffd")
+    assert llmops.stats()["spans_dropped"] == {}
+
+
 def test_views_answer_common_questions(home: Path) -> None:
     for _ in range(3):
         run("x")
