@@ -13,7 +13,7 @@ import contextvars
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -211,11 +211,29 @@ def bind_context(func: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+def _run_in_trace(carrier: dict[str, str], fn: Callable[..., R], /, *args: Any, **kw: Any) -> R:
+    """A task in a worker process: run ``fn`` in the submitter's trace, then flush its spans.
+
+    Pool workers end without running exit handlers, so spans are flushed after every task.
+    """
+    from llmops._configure import flush
+
+    try:
+        with continue_trace(carrier):
+            return fn(*args, **kw)
+    finally:
+        flush(timeout_millis=5_000)
+
+
 class _ContextExecutor(Executor):
     def __init__(self, inner: Executor) -> None:
         self._inner = inner
+        # A context cannot be pickled: processes get the trace as a W3C carrier instead.
+        self._processes = isinstance(inner, ProcessPoolExecutor)
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        if self._processes:
+            return self._inner.submit(_run_in_trace, inject(), fn, *args, **kwargs)
         ctx = contextvars.copy_context()
         return self._inner.submit(ctx.run, fn, *args, **kwargs)
 
@@ -228,6 +246,10 @@ class _ContextExecutor(Executor):
 
 def wrap_executor(executor: Executor) -> Executor:
     """Wrap an executor so tasks run in the submitting code's trace context.
+
+    A thread pool's tasks run in a copy of the submitter's context; a process pool's get the
+    trace as a W3C ``traceparent`` (with llmops' session, user and tags) and flush their spans
+    when each task ends.
 
     Example:
         >>> with llmops.wrap_executor(ThreadPoolExecutor(4)) as pool:
@@ -270,22 +292,77 @@ def inject_env(env: MutableMapping[str, str] | None = None) -> dict[str, str]:
     return out
 
 
-def _normalise_carrier(carrier: Mapping[str, str] | str | None) -> dict[str, str]:
+def _text(value: Any) -> str | None:
+    if isinstance(value, bytes):  # ASGI and some HTTP clients hand headers over as bytes
+        return value.decode("latin-1")
+    return value if isinstance(value, str) else None
+
+
+def _normalise_carrier(carrier: Mapping[Any, Any] | str | bytes | None) -> dict[str, str]:
     if carrier is None:
         carrier = os.environ
-    if isinstance(carrier, str):
-        return {"traceparent": carrier}
+    if isinstance(carrier, (str, bytes)):
+        return {"traceparent": _text(carrier) or ""}
     reverse = {v: k for k, v in _ENV_KEYS.items()}
-    return {reverse.get(k, k.lower()): v for k, v in carrier.items() if isinstance(v, str)}
+    out = {}
+    for key, value in carrier.items():
+        name, text = _text(key), _text(value)
+        if name is not None and text is not None:
+            out[reverse.get(name, name.lower())] = text
+    return out
+
+
+_MAX_REMOTE_ATTRIBUTES = 64
+_MAX_REMOTE_TEXT = 1024
+
+
+def _remote_value(value: Any) -> Any:
+    """A value from another process's carrier, if it is one a span attribute can hold."""
+    if isinstance(value, str):
+        return clean_text(value[:_MAX_REMOTE_TEXT])
+    if isinstance(value, (bool, int, float)) and not (
+        isinstance(value, int) and not -(2**63) <= value < 2**63
+    ):
+        return value
+    if (
+        isinstance(value, list)
+        and len(value) <= _MAX_REMOTE_ATTRIBUTES
+        and all(isinstance(v, str) for v in value)
+    ):
+        return [clean_text(v[:_MAX_REMOTE_TEXT]) for v in value]
+    return None
+
+
+def _remote_attributes(raw: str) -> dict[str, Any]:
+    """The scope attributes a carrier brings, limited to what spans may hold.
+
+    The carrier comes from outside the process (an HTTP header): keys must be text, values
+    text, numbers, booleans or lists of text, and their number and length are bounded.
+    """
+    try:
+        attributes = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return {}
+    if not isinstance(attributes, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in list(attributes.items())[:_MAX_REMOTE_ATTRIBUTES]:
+        kept = _remote_value(value)
+        if kept is not None and 0 < len(key) <= 256:
+            out[clean_text(key)] = kept
+    return out
 
 
 @contextmanager
-def continue_trace(carrier: Mapping[str, str] | str | None = None) -> Iterator[None]:
+def continue_trace(
+    carrier: Mapping[Any, Any] | str | bytes | None = None,
+) -> Iterator[None]:
     """Continue a trace started elsewhere: spans in the block become children of the remote span.
 
     Args:
-        carrier: Headers or a payload from :func:`inject`, a ``traceparent`` string, or None to
-            read ``TRACEPARENT`` / ``LLMOPS_CONTEXT`` from the environment (see :func:`inject_env`).
+        carrier: Headers or a payload from :func:`inject` (keys and values as text or bytes), a
+            ``traceparent`` string, or None to read ``TRACEPARENT`` / ``LLMOPS_CONTEXT`` from
+            the environment (see :func:`inject_env`).
     """
     from opentelemetry.propagate import extract
 
@@ -293,11 +370,8 @@ def continue_trace(carrier: Mapping[str, str] | str | None = None) -> Iterator[N
     ctx = extract(values)
     raw = values.get(_CARRIER_KEY)
     if raw:
-        try:
-            attributes = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            attributes = None
-        if isinstance(attributes, dict):
+        attributes = _remote_attributes(raw)
+        if attributes:
             ctx = otel_context.set_value(_ATTRIBUTES_KEY, attributes, ctx)
     token = otel_context.attach(ctx)
     try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +102,60 @@ def test_inject_and_continue_trace_round_trip(llmops_spans: SpanRecorder) -> Non
         "remote",
         None,
     ]
+
+
+def test_carrier_from_outside_is_bounded_to_attribute_values(llmops_spans: SpanRecorder) -> None:
+    with llmops.session("s-1"), llmops.span("caller"):
+        headers = llmops.inject()
+    forged = dict(headers)
+    forged["llmops-attributes"] = json.dumps(
+        {
+            "session.id": {"nested": 1},
+            "user.id": "u-1",
+            "llmops.tags": ["a", 2],
+            "ok": 3,
+            "": 1,
+            "long": "y" * 5000,
+        }
+    )
+    # Header names and values as bytes, the way ASGI servers hand them over.
+    as_bytes = {k.encode(): v.encode() for k, v in forged.items()}
+    with llmops.continue_trace(as_bytes):
+        work(1)
+    with llmops.continue_trace(headers["traceparent"].encode()):
+        work(2)
+    first, second = (s for s in llmops_spans.spans if s.name == "execute_tool work")
+    attributes = dict(first.attributes or {})
+    assert semconv.SESSION_ID not in attributes  # a dict is no attribute value
+    assert attributes["user.id"] == "u-1"
+    assert semconv.LLMOPS_TAGS not in attributes
+    assert attributes["ok"] == 3
+    assert len(attributes["long"]) == 1024
+    assert first.parent is not None
+    assert second.parent is not None
+    assert first.parent.span_id == second.parent.span_id
+
+
+def _traced_square(x: int) -> int:
+    return work(x) * x
+
+
+def test_wrapped_process_pool_continues_the_trace(tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    llmops.configure(home=tmp_path / "home")
+    with (
+        llmops.session("pool"),
+        llmops.span("fan-out") as parent,
+        llmops.wrap_executor(ProcessPoolExecutor(2)) as pool,
+    ):
+        assert list(pool.map(_traced_square, [2, 3])) == [4, 9]
+    rows = llmops.query(
+        "SELECT name, trace_id, session_id, parent_span_id FROM spans ORDER BY name"
+    )
+    tools = [r for r in rows if r["name"] == "execute_tool work"]
+    assert len(tools) == 2
+    for row in tools:
+        assert row["trace_id"] == parent.trace_id
+        assert row["parent_span_id"] == parent.span_id
+        assert row["session_id"] == "pool"
