@@ -250,6 +250,7 @@ class _StreamRecorder:
         self.tail: deque[Any] = deque(maxlen=_STREAM_TAIL_ITEMS)
         self.count = 0
         self.completed = False
+        self.start_ns = 0  # how long starting the span took (the tracer's own time)
 
     def add(self, item: Any) -> None:
         if self.count == 0:
@@ -278,6 +279,14 @@ class _StreamRecorder:
         return items
 
     def close(self, exc: BaseException | None) -> None:
+        started = perf_counter_ns()
+        try:
+            self._close(exc)
+        finally:
+            # Starting (in _start_stream) and closing are the tracer's own work on a stream.
+            _account(started - self.start_ns, 0)
+
+    def _close(self, exc: BaseException | None) -> None:
         span = self.span
         if exc is not None and not isinstance(exc, GeneratorExit):
             record_error(span, exc)
@@ -308,10 +317,14 @@ def _start_stream(
     spec: _SpanSpec, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[_StreamRecorder, Context] | None:
     """Start a generator's span; it is made current only while the generator body runs."""
+    began = perf_counter_ns()
     try:
         span, token, payload = _start(spec, args, kwargs)
         otel_context.detach(token)  # type: ignore[arg-type]
-        return _StreamRecorder(spec, span, payload), _span_context(spec, span)
+        recorder = _StreamRecorder(spec, span, payload)
+        span_context = _span_context(spec, span)
+        recorder.start_ns = perf_counter_ns() - began
+        return recorder, span_context
     except Exception:
         internal_error("decorator.start")
         return None

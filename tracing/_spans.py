@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Iterable, Mapping
+from time import perf_counter_ns
 from types import TracebackType
 from typing import Any
 
@@ -11,7 +12,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from llmops._internal import handle_internal_errors
+from llmops._internal import STATS, handle_internal_errors
 from llmops.tracing import semconv
 from llmops.tracing._capture import clean_text, to_attribute, to_json
 from llmops.tracing._state import RUNTIME, get_tracer
@@ -239,7 +240,7 @@ class span:
         ...     s.set_attribute("status", 200)
     """
 
-    __slots__ = ("_attributes", "_handle", "_kind", "_name", "_token")
+    __slots__ = ("_attributes", "_handle", "_kind", "_name", "_spent_ns", "_token")
 
     def __init__(self, name: str, *, kind: SpanKind = SpanKind.INTERNAL, **attributes: Any):
         self._name = name
@@ -247,8 +248,10 @@ class span:
         self._attributes = attributes
         self._token: object | None = None
         self._handle: LlmopsSpan | None = None
+        self._spent_ns = 0  # the tracer's own time in __enter__, for stats()["overhead"]
 
     def __enter__(self) -> LlmopsSpan:
+        started = perf_counter_ns()
         otel_span: Span = trace.INVALID_SPAN
         with handle_internal_errors("span.start"):
             otel_span = get_tracer().start_span(clean_text(self._name), kind=self._kind)
@@ -256,6 +259,7 @@ class span:
         self._handle = LlmopsSpan(otel_span)
         if self._attributes:
             self._handle.set_attributes(self._attributes)
+        self._spent_ns = perf_counter_ns() - started
         return self._handle
 
     async def __aenter__(self) -> LlmopsSpan:
@@ -279,9 +283,12 @@ class span:
         handle = self._handle
         if handle is None:
             return
+        started = perf_counter_ns()
         if exc is not None and not isinstance(exc, GeneratorExit):
             record_error(handle.otel_span, exc)
         with handle_internal_errors("span.end"):
             if self._token is not None:
                 otel_context.detach(self._token)  # type: ignore[arg-type]
             handle.otel_span.end()
+        STATS.overhead_ns += self._spent_ns + perf_counter_ns() - started
+        STATS.overhead_calls += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -50,6 +50,22 @@ def test_counts_started_ended_exported_and_overhead() -> None:
     assert stats["spans_started"] == 5
     assert stats["spans_ended"] == 5
     assert stats["spans_exported"]["InMemorySpanExporter"] == 5
+    assert stats["overhead"]["calls"] == 5
+    assert 0 < stats["overhead"]["mean_us"] < 10_000
+
+
+@llmops.trace(name="stream")
+def stream() -> Iterator[int]:
+    yield from range(3)
+
+
+def test_overhead_counts_generators_and_spans() -> None:
+    with capture_spans():
+        for _ in range(4):
+            assert list(stream()) == [0, 1, 2]
+        with llmops.span("block"):
+            pass
+        stats = llmops.stats()
     assert stats["overhead"]["calls"] == 5
     assert 0 < stats["overhead"]["mean_us"] < 10_000
 
