@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from time import perf_counter_ns, time_ns
 from typing import Any, TypeVar, overload
@@ -251,6 +252,7 @@ class _StreamRecorder:
         self.count = 0
         self.completed = False
         self.start_ns = 0  # how long starting the span took (the tracer's own time)
+        self.closed = False
 
     def add(self, item: Any) -> None:
         if self.count == 0:
@@ -279,6 +281,9 @@ class _StreamRecorder:
         return items
 
     def close(self, exc: BaseException | None) -> None:
+        if self.closed:  # the generator's end, then its collection: one end of the span
+            return
+        self.closed = True
         started = perf_counter_ns()
         try:
             self._close(exc)
@@ -333,43 +338,74 @@ def _start_stream(
 def _wrap_generator(func: Callable[P, Iterator[Any]], spec: _SpanSpec) -> Callable[P, Any]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
+        # A plain function, not a generator function: the span starts at the call, in the
+        # caller's context (its parent, session and tags), as the arguments are bound; the
+        # generator may be iterated much later (a streaming HTTP response).
         started = _start_stream(spec, args, kwargs)
         if started is None:
-            return (yield from func(*args, **kwargs))
+            return func(*args, **kwargs)
         recorder, span_context = started
-        error: BaseException | None = None
-        try:
-            generator = _in_context(span_context, recorder, func, args, kwargs)
-            to_send: Any = None
-            to_throw: BaseException | None = None
-            while True:
-                step = otel_context.attach(span_context)
-                try:
-                    if to_throw is not None:
-                        item = generator.throw(to_throw)
-                    else:
-                        item = generator.send(to_send)
-                except StopIteration as stop:
-                    recorder.completed = True
-                    return stop.value
-                finally:
-                    otel_context.detach(step)
-                recorder.add(item)
-                to_send, to_throw = None, None
-                try:
-                    to_send = yield item
-                except GeneratorExit:
-                    generator.close()
-                    raise
-                except BaseException as exc:
-                    to_throw = exc
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            recorder.close(error)
+        generator = _create(recorder, span_context, func, args, kwargs)
+        return _ends_unstarted(_relay(generator, recorder, span_context), recorder)
 
     return wrapper
+
+
+def _create(
+    recorder: _StreamRecorder,
+    span_context: Context,
+    func: Callable[..., Any],
+    args: Any,
+    kwargs: Any,
+) -> Any:
+    """The user's generator, made in its span; a call that fails ends the span with the error."""
+    try:
+        return _in_context(span_context, recorder, func, args, kwargs)
+    except BaseException as exc:
+        recorder.close(exc)
+        raise
+
+
+def _ends_unstarted(stream: Any, recorder: _StreamRecorder) -> Any:
+    """A generator never iterated runs no ``finally``: end its span when it is collected."""
+    weakref.finalize(stream, recorder.close, None).atexit = False
+    return stream
+
+
+def _relay(
+    generator: Generator[Any, Any, Any], recorder: _StreamRecorder, span_context: Context
+) -> Generator[Any, Any, Any]:
+    """Step ``generator`` inside its span, recording what it yields; end the span with it."""
+    error: BaseException | None = None
+    try:
+        to_send: Any = None
+        to_throw: BaseException | None = None
+        while True:
+            step = otel_context.attach(span_context)
+            try:
+                if to_throw is not None:
+                    item = generator.throw(to_throw)
+                else:
+                    item = generator.send(to_send)
+            except StopIteration as stop:
+                recorder.completed = True
+                return stop.value
+            finally:
+                otel_context.detach(step)
+            recorder.add(item)
+            to_send, to_throw = None, None
+            try:
+                to_send = yield item
+            except GeneratorExit:
+                generator.close()
+                raise
+            except BaseException as exc:
+                to_throw = exc
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        recorder.close(error)
 
 
 def _in_context(
@@ -390,46 +426,52 @@ def _wrap_async_generator(
     func: Callable[P, AsyncIterator[Any]], spec: _SpanSpec
 ) -> Callable[P, Any]:
     @functools.wraps(func)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
+        # As for generators: the span starts at the call, in the caller's context.
         started = _start_stream(spec, args, kwargs)
         if started is None:
-            async for item in func(*args, **kwargs):
-                yield item
-            return
+            return func(*args, **kwargs)
         recorder, span_context = started
-        error: BaseException | None = None
-        try:
-            generator = _in_context(span_context, recorder, func, args, kwargs)
-            to_send: Any = None
-            to_throw: BaseException | None = None
-            while True:
-                step = otel_context.attach(span_context)
-                try:
-                    if to_throw is not None:
-                        item = await generator.athrow(to_throw)
-                    else:
-                        item = await generator.asend(to_send)
-                except StopAsyncIteration:
-                    recorder.completed = True
-                    return
-                finally:
-                    otel_context.detach(step)
-                recorder.add(item)
-                to_send, to_throw = None, None
-                try:
-                    to_send = yield item
-                except GeneratorExit:
-                    await generator.aclose()
-                    raise
-                except BaseException as exc:
-                    to_throw = exc
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            recorder.close(error)
+        generator = _create(recorder, span_context, func, args, kwargs)
+        return _ends_unstarted(_async_relay(generator, recorder, span_context), recorder)
 
     return wrapper
+
+
+async def _async_relay(
+    generator: Any, recorder: _StreamRecorder, span_context: Context
+) -> AsyncIterator[Any]:
+    """:func:`_relay` for async generators."""
+    error: BaseException | None = None
+    try:
+        to_send: Any = None
+        to_throw: BaseException | None = None
+        while True:
+            step = otel_context.attach(span_context)
+            try:
+                if to_throw is not None:
+                    item = await generator.athrow(to_throw)
+                else:
+                    item = await generator.asend(to_send)
+            except StopAsyncIteration:
+                recorder.completed = True
+                return
+            finally:
+                otel_context.detach(step)
+            recorder.add(item)
+            to_send, to_throw = None, None
+            try:
+                to_send = yield item
+            except GeneratorExit:
+                await generator.aclose()
+                raise
+            except BaseException as exc:
+                to_throw = exc
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        recorder.close(error)
 
 
 def _decorate(func: Any, spec_factory: Callable[[Callable[..., Any]], _SpanSpec]) -> Any:

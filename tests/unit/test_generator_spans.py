@@ -1,0 +1,86 @@
+"""A generator's span starts at the call, in the caller's context, as streaming responses need."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+import llmops
+from llmops.testing import SpanRecorder
+from llmops.tracing import semconv
+
+
+@llmops.llm(model="gemma-3-270m", provider="llama.cpp")
+def stream_tokens(prompt: str) -> Iterator[str]:
+    yield from prompt.split()
+
+
+@llmops.llm(model="gemma-3-270m", provider="llama.cpp")
+async def astream_tokens(prompt: str) -> AsyncIterator[str]:
+    for token in prompt.split():
+        yield token
+
+
+@llmops.agent(name="streamer")
+def answer(question: str) -> Iterator[str]:
+    # Returns the stream unconsumed, as an endpoint returning a StreamingResponse does.
+    return stream_tokens(question)
+
+
+def test_stream_consumed_after_the_agent_returned_keeps_its_parent_and_session(
+    llmops_spans: SpanRecorder,
+) -> None:
+    with llmops.session("chat-1"):
+        stream = answer("reset my password")
+    assert list(stream) == ["reset", "my", "password"]  # outside the agent and the session
+    agent = llmops_spans.by_name("invoke_agent streamer")
+    chat = llmops_spans.by_name("chat gemma-3-270m")
+    assert chat.parent is not None
+    assert chat.parent.span_id == agent.context.span_id
+    assert (chat.attributes or {})[semconv.SESSION_ID] == "chat-1"
+    assert (chat.attributes or {})[semconv.OUTPUT_VALUE] == '"resetmypassword"'
+
+
+def test_arguments_are_bound_and_checked_at_the_call(llmops_spans: SpanRecorder) -> None:
+    @llmops.trace(name="items")
+    def items(values: list[int]) -> Iterator[int]:
+        yield from values
+
+    values = [1]
+    stream = items(values)
+    values.append(2)  # after the call: not what the call received
+    assert list(stream) == [1, 2]
+    recorded = (llmops_spans.by_name("items").attributes or {})[semconv.INPUT_VALUE]
+    assert recorded == '{"values":[1]}'
+    with pytest.raises(TypeError):
+        items(1, 2, 3)  # type: ignore[call-arg]  # wrong arity fails at the call, as undecorated
+    failed = [s for s in llmops_spans.spans if s.name == "items"][-1]
+    assert failed.status.is_ok is False
+
+
+def test_a_stream_never_iterated_still_ends_its_span(llmops_spans: SpanRecorder) -> None:
+    stream = stream_tokens("never read")
+    assert llmops_spans.spans == []
+    del stream
+    gc.collect()
+    span = llmops_spans.by_name("chat gemma-3-270m")
+    attributes = dict(span.attributes or {})
+    assert attributes[semconv.LLMOPS_GENERATOR_COMPLETED] is False
+    assert attributes[semconv.LLMOPS_GENERATOR_ITEMS] == 0
+    assert len(llmops_spans.spans) == 1  # ended once
+
+
+async def test_async_stream_keeps_the_callers_context(llmops_spans: SpanRecorder) -> None:
+    with llmops.session("chat-2"), llmops.span("request") as request:
+        stream = astream_tokens("a b")
+    assert [token async for token in stream] == ["a", "b"]
+    chat = llmops_spans.by_name("chat gemma-3-270m")
+    assert chat.parent is not None
+    assert f"{chat.parent.span_id:016x}" == request.span_id
+    assert (chat.attributes or {})[semconv.SESSION_ID] == "chat-2"
+    unread = astream_tokens("x")
+    del unread
+    gc.collect()
+    assert len([s for s in llmops_spans.spans if s.name == "chat gemma-3-270m"]) == 2
