@@ -169,10 +169,44 @@ def _describe_error(err: Any) -> str:
     return f"{where}: {err['msg']}"
 
 
+# LLMOPS_* variables that are not settings: read elsewhere, or by the tests and benchmarks.
+_OTHER_VARIABLES = frozenset(
+    {"RAISE_INTERNAL_ERRORS", "CONTEXT", "SECRET_SCAN", "EMBED_THREADS", "CLI"}
+)
+_OTHER_PREFIXES = ("VLLM_", "TEST_")
+_warned: set[str] = set()
+
+
+def _warn_unknown_variables() -> None:
+    """One log line for an ``LLMOPS_*`` variable no setting reads (a misspelling, most likely).
+
+    Not an error: an argument with a wrong name is one, but the environment is shared with
+    other tools and older deployments.
+    """
+    import difflib
+    import logging
+
+    fields = {name.upper() for name in Settings.model_fields}
+    for variable in os.environ:
+        if not variable.startswith("LLMOPS_") or variable in _warned:
+            continue
+        name = variable[len("LLMOPS_") :]
+        if name in fields or name in _OTHER_VARIABLES or name.startswith(_OTHER_PREFIXES):
+            continue
+        _warned.add(variable)
+        close = difflib.get_close_matches(name, sorted(fields), n=1)
+        hint = f"; did you mean LLMOPS_{close[0]}?" if close else ""
+        logging.getLogger("llmops").warning(
+            "llmops: %s is not an llmops setting and is ignored%s", variable, hint
+        )
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build settings from overrides and the environment, or raise a one-line ConfigError."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(_describe_error(err) for err in exc.errors())
         raise ConfigError(f"invalid llmops settings: {problems}") from None
+    _warn_unknown_variables()
+    return settings

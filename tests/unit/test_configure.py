@@ -239,3 +239,18 @@ def test_capture_spans_puts_the_users_set_up_back() -> None:
     assert spans.names() == ["f"]
     f()
     assert llmops.stats()["spans_started"] == 4  # nothing after the disabled set-up came back
+
+
+def test_a_misspelled_environment_variable_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("LLMOPS_SAMPLE_RATION", "0.5")
+    monkeypatch.setenv("LLMOPS_SECRET_SCAN", "python")  # read by the credential scrub
+    with caplog.at_level("WARNING", logger="llmops"):
+        llmops.configure(exporters=["none"])
+        llmops.configure(exporters=["none"])
+    messages = [r.getMessage() for r in caplog.records if "not an llmops setting" in r.getMessage()]
+    assert messages == [
+        "llmops: LLMOPS_SAMPLE_RATION is not an llmops setting and is ignored; "
+        "did you mean LLMOPS_SAMPLE_RATIO?"
+    ]
