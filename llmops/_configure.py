@@ -204,26 +204,43 @@ def configure(
     redact = resolve_redact_hook(resolved.redact)
     if resolved.sample_ratio is None:
         _check_sampler_env()  # before the current set-up is replaced: a bad value loses nothing
+    # Built before the lock is taken: threads tracing meanwhile wait only for the swap itself.
+    built = _build(resolved, redact, span_exporters, batch) if resolved.is_enabled() else None
     with RUNTIME.lock:
         previous = _detach_active()
-        if not resolved.is_enabled():
+        if built is None:
             RUNTIME.tracer = trace.NoOpTracer()
             ACTIVE.settings = resolved
-            pipeline = None
         else:
-            pipeline = _install(resolved, redact, span_exporters, batch)
+            _activate(resolved, *built)
+    pipeline = None if built is None else built[1]
     # The replaced exporters flush their spans outside the lock: other threads trace meanwhile.
     _retire(previous, pipeline)
     return resolved
 
 
-def _install(
+def _activate(resolved: Settings, provider: TracerProvider, pipeline: ExportPipeline) -> None:
+    """Make ``provider`` the one the decorators use (under ``RUNTIME.lock``)."""
+    ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline = resolved, provider, pipeline
+    RUNTIME.capture = CaptureSettings(
+        inputs=resolved.capture_inputs,
+        outputs=resolved.capture_outputs,
+        max_attribute_bytes=resolved.max_attribute_bytes,
+    )
+    RUNTIME.tracer = provider.get_tracer(_SCOPE)
+    _install_global_proxy()
+    if not ACTIVE.atexit_registered:
+        atexit.register(shutdown)
+        ACTIVE.atexit_registered = True
+
+
+def _build(
     resolved: Settings,
     redact: RedactHook | None,
     span_exporters: Sequence[SpanExporter],
     batch: bool,
-) -> ExportPipeline:
-    """Build and activate the provider and pipeline for ``resolved`` (under ``RUNTIME.lock``)."""
+) -> tuple[TracerProvider, ExportPipeline]:
+    """The provider and pipeline for ``resolved``: exporters made, nothing activated yet."""
     provider = TracerProvider(
         resource=_resource(resolved),
         sampler=_sampler(resolved),
@@ -260,18 +277,7 @@ def _install(
         )
     pipeline = ExportPipeline(processors, tail=tail, labels=labels)
     provider.add_span_processor(pipeline)
-    ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline = resolved, provider, pipeline
-    RUNTIME.capture = CaptureSettings(
-        inputs=resolved.capture_inputs,
-        outputs=resolved.capture_outputs,
-        max_attribute_bytes=resolved.max_attribute_bytes,
-    )
-    RUNTIME.tracer = provider.get_tracer(_SCOPE)
-    _install_global_proxy()
-    if not ACTIVE.atexit_registered:
-        atexit.register(shutdown)
-        ACTIVE.atexit_registered = True
-    return pipeline
+    return provider, pipeline
 
 
 def _install_global_proxy() -> None:
