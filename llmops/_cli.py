@@ -10,6 +10,7 @@ import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from llmops._cli_config import app as config_app
 from llmops._cli_eval import app as eval_app
@@ -179,6 +180,11 @@ def list_traces(
     from llmops._render import rows_table
 
     console.print(rows_table(rows, title="traces"))
+    if not rows:
+        from llmops._configure import active_settings
+
+        what = "match these filters" if where else "yet"
+        console.print(Text(f"no traces in {active_settings().store_dir()} {what}", style="dim"))
 
 
 @traces_app.command("show")

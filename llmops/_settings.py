@@ -11,13 +11,13 @@ import json
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import unquote
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from llmops._errors import ConfigError
 from llmops.tracing._state import RedactHook
+from llmops.tracing.backends import parse_headers
 
 ExporterName = Literal["duckdb", "otlp", "console", "none"]
 
@@ -94,15 +94,7 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         text = value.strip()
-        if text.startswith("{"):
-            return json.loads(text)
-        headers = {}
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            key, sign, item = part.partition("=")
-            if not sign or not key.strip():
-                raise ValueError(f"expected key=value pairs separated by commas, got {part!r}")
-            headers[unquote(key.strip())] = unquote(item.strip())
-        return headers
+        return json.loads(text) if text.startswith("{") else parse_headers(text)
 
     @field_validator("otlp_endpoint")
     @classmethod

@@ -48,23 +48,68 @@ def langfuse(
     return OtlpTarget(f"{host}/api/public/otel/v1/traces", {"Authorization": f"Basic {token}"})
 
 
-def mlflow(tracking_uri: str | None = None, experiment_id: str = "0") -> OtlpTarget:
-    """An MLflow server's OTLP endpoint (``/v1/traces``) into one experiment."""
+def mlflow(
+    tracking_uri: str | None = None, experiment_id: str = "0", token: str | None = None
+) -> OtlpTarget:
+    """An MLflow server's OTLP endpoint (``/v1/traces``) into one experiment.
+
+    A secured server's credentials come as MLflow's own clients take them: ``token`` or
+    ``MLFLOW_TRACKING_TOKEN`` (bearer), else ``MLFLOW_TRACKING_USERNAME`` and
+    ``MLFLOW_TRACKING_PASSWORD`` (basic).
+    """
     uri = (tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "http://127.0.0.1:5000").rstrip(
         "/"
     )
-    return OtlpTarget(f"{uri}/v1/traces", {"x-mlflow-experiment-id": str(experiment_id)})
+    headers = {"x-mlflow-experiment-id": str(experiment_id)}
+    token = token or os.environ.get("MLFLOW_TRACKING_TOKEN")
+    user = os.environ.get("MLFLOW_TRACKING_USERNAME")
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    elif user:
+        password = os.environ.get("MLFLOW_TRACKING_PASSWORD", "")
+        basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+        headers["Authorization"] = f"Basic {basic}"
+    return OtlpTarget(f"{uri}/v1/traces", headers)
 
 
 def phoenix(endpoint: str | None = None, api_key: str | None = None) -> OtlpTarget:
-    """Arize Phoenix's OTLP/HTTP endpoint (default ``http://127.0.0.1:6006/v1/traces``)."""
+    """Arize Phoenix's OTLP/HTTP endpoint (default ``http://127.0.0.1:6006/v1/traces``).
+
+    Headers from ``PHOENIX_CLIENT_HEADERS`` (``key=value,...``), and ``api_key`` or
+    ``PHOENIX_API_KEY`` as a bearer token.
+    """
     base = (
         endpoint or os.environ.get("PHOENIX_COLLECTOR_ENDPOINT") or "http://127.0.0.1:6006"
     ).rstrip("/")
     if not base.endswith("/v1/traces"):
         base += "/v1/traces"
     api_key = api_key or os.environ.get("PHOENIX_API_KEY")
-    return OtlpTarget(base, {"authorization": f"Bearer {api_key}"} if api_key else {})
+    try:
+        headers = parse_headers(os.environ.get("PHOENIX_CLIENT_HEADERS", ""))
+    except ValueError as exc:
+        from llmops._errors import ConfigError
+
+        raise ConfigError(f"PHOENIX_CLIENT_HEADERS: {exc}") from None
+    if api_key:
+        headers["authorization"] = f"Bearer {api_key}"
+    return OtlpTarget(base, headers)
+
+
+def parse_headers(text: str) -> dict[str, str]:
+    """``key=value,key2=value2``, the form of ``OTEL_EXPORTER_OTLP_HEADERS``, as a dict.
+
+    Raises:
+        ValueError: A part is not ``key=value``.
+    """
+    from urllib.parse import unquote
+
+    headers = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sign, value = part.partition("=")
+        if not sign or not key.strip():
+            raise ValueError(f"expected key=value pairs separated by commas, got {part!r}")
+        headers[unquote(key.strip())] = unquote(value.strip())
+    return headers
 
 
 def collector(endpoint: str = "http://127.0.0.1:4318") -> OtlpTarget:

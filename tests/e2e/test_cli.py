@@ -77,6 +77,7 @@ def test_traces_list_by_iso_time_and_config_alias(quickstart_home: tuple[Path, s
     assert len(re.findall(r"\b([0-9a-f]{16})\b", since_2000)) == 4
     future = _run(home, "traces", "list", "--since", "2999-01-01T00:00+00:00").stdout
     assert "(no rows)" in future
+    assert "match these filters" in future
     by_alias = _run(
         home, "traces", "list", "--config-version", "support-bot@production", "--name", "support"
     ).stdout

@@ -195,6 +195,20 @@ def test_backend_targets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert target.endpoint == "https://eu.example.com/api/public/otel/v1/traces"
     assert backends.collector("http://c:4318/v1/traces").endpoint == "http://c:4318/v1/traces"
     assert backends.collector("http://c:4318/").endpoint == "http://c:4318/v1/traces"
+    for name in ("TOKEN", "USERNAME", "PASSWORD"):
+        monkeypatch.delenv(f"MLFLOW_TRACKING_{name}", raising=False)
+    assert "Authorization" not in backends.mlflow("http://m:5000").headers
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "ana")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "pw")
+    assert backends.mlflow("http://m:5000").headers["Authorization"] == "Basic YW5hOnB3"
+    secured = backends.mlflow("http://m:5000", experiment_id="4", token="t-1")
+    assert secured.headers == {"x-mlflow-experiment-id": "4", "Authorization": "Bearer t-1"}
+    monkeypatch.setenv("PHOENIX_CLIENT_HEADERS", "api_key=k%3D1, x-team=ml")
+    monkeypatch.delenv("PHOENIX_API_KEY", raising=False)
+    assert backends.phoenix().headers == {"api_key": "k=1", "x-team": "ml"}
+    monkeypatch.setenv("PHOENIX_CLIENT_HEADERS", "broken")
+    with pytest.raises(llmops.ConfigError, match="PHOENIX_CLIENT_HEADERS"):
+        backends.phoenix()
 
 
 def test_a_relative_home_stays_where_configure_found_it(
