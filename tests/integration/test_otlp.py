@@ -117,7 +117,7 @@ def _slow_otlp(endpoint: str) -> None:
 def test_a_silent_backend_never_holds_flush_query_configure_or_shutdown(
     silent_backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(llmops_configure, "SHUTDOWN_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(llmops_configure, "SHUTDOWN_TIMEOUT_S", 3.0)
     _slow_otlp(silent_backend)
     for _ in range(300):
         complete("hi")
@@ -146,8 +146,10 @@ def test_a_silent_backend_never_holds_flush_query_configure_or_shutdown(
     reconfigure_s = time.perf_counter() - started
     stop.set()
     worker.join()
-    assert max(slowest) < 0.5
-    assert reconfigure_s < 3.0  # the old exporters had 1 s (SHUTDOWN_TIMEOUT_S) to finish
+    # Waiting for the old exporters would take 3 s (SHUTDOWN_TIMEOUT_S); a loaded machine's
+    # garbage collection or scheduling can pause a thread for a fraction of that.
+    assert max(slowest) < 1.5
+    assert reconfigure_s < 5.0
 
     for _ in range(300):
         complete("hi")
