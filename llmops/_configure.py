@@ -359,11 +359,14 @@ def flush(timeout_millis: int = 30_000, *, exporters: Sequence[str] | None = Non
     Returns:
         Whether every exporter finished within the time.
     """
+    from llmops.tracing._decorators import end_abandoned_streams
+
     pipeline = ACTIVE.pipeline
     if pipeline is None:
         return True
     ok = False
     with handle_internal_errors("flush"):
+        end_abandoned_streams()
         ok = pipeline.force_flush(timeout_millis, only=exporters)
     return ok
 

@@ -47,6 +47,7 @@ from llmops.tracing._state import RUNTIME, get_tracer
 
 P = ParamSpec("P")
 R = TypeVar("R")
+_STREAM_MARK = "__llmops_stream__"
 _MAX_STREAM_ITEMS = 1000  # the first items a stream's recorded output keeps
 # ... and its last ones: where OpenAI-style streams put the finish reason and the usage.
 _STREAM_TAIL_ITEMS = 8
@@ -90,6 +91,8 @@ def _start(
     The input is set on the span together with the output in :func:`_finish`: one attribute
     update instead of two on the hot path.
     """
+    if _ABANDONED:
+        end_abandoned_streams()
     tracer = RUNTIME.tracer or get_tracer()
     span = tracer.start_span(spec.name, kind=spec.kind, attributes=spec.attributes)
     token = otel_context.attach(_span_context(spec, span))
@@ -112,6 +115,7 @@ def _finish(
     has_result: bool,
     run_hook: bool = True,
     result_cut: bool = False,
+    end_ns: int | None = None,
 ) -> None:
     """Record the output (``result_cut``: the result is already shortened) and end the span."""
     try:
@@ -132,7 +136,7 @@ def _finish(
     finally:
         if token is not None:
             otel_context.detach(token)  # type: ignore[arg-type]
-        span.end()
+        span.end(end_ns)
 
 
 def _set_payloads(span: Span, payload: Payload | None, output: Payload | None) -> None:
@@ -253,6 +257,8 @@ class _StreamRecorder:
         self.completed = False
         self.start_ns = 0  # how long starting the span took (the tracer's own time)
         self.closed = False
+        self.started = False  # iterated at least once: its relay ends the span itself
+        self.end_ns: int | None = None  # when a never-iterated stream was dropped
 
     def add(self, item: Any) -> None:
         if self.count == 0:
@@ -315,6 +321,7 @@ class _StreamRecorder:
             has_result=exc is None or self.count > 0,
             run_hook=False,
             result_cut=self.dropped > 0,
+            end_ns=self.end_ns,
         )
 
 
@@ -348,6 +355,7 @@ def _wrap_generator(func: Callable[P, Iterator[Any]], spec: _SpanSpec) -> Callab
         generator = _create(recorder, span_context, func, args, kwargs)
         return _ends_unstarted(_relay(generator, recorder, span_context), recorder)
 
+    setattr(wrapper, _STREAM_MARK, "sync")
     return wrapper
 
 
@@ -367,9 +375,34 @@ def _create(
 
 
 def _ends_unstarted(stream: Any, recorder: _StreamRecorder) -> Any:
-    """A generator never iterated runs no ``finally``: end its span when it is collected."""
-    weakref.finalize(stream, recorder.close, None).atexit = False
+    """A generator never iterated runs no ``finally``: end its span once it is collected.
+
+    A started one ends its span itself (its ``finally`` runs when it is closed or collected).
+    """
+    weakref.finalize(stream, _abandoned, recorder).atexit = False
     return stream
+
+
+# Spans of streams collected before their first step. Collection may run anywhere (inside a
+# garbage-collection pass, on a thread holding one of the pipeline's locks), so the finalizer
+# only queues them; the next traced call or flush() ends them, with the time they were dropped.
+_ABANDONED: deque[tuple[_StreamRecorder, int]] = deque()
+
+
+def _abandoned(recorder: _StreamRecorder) -> None:
+    if not recorder.started:
+        _ABANDONED.append((recorder, time_ns()))
+
+
+def end_abandoned_streams() -> None:
+    """End the spans of streams that were collected without ever being iterated."""
+    while _ABANDONED:
+        try:
+            recorder, dropped_ns = _ABANDONED.popleft()
+        except IndexError:  # another thread took the last one
+            return
+        recorder.end_ns = dropped_ns
+        recorder.close(None)
 
 
 def _relay(
@@ -377,6 +410,7 @@ def _relay(
 ) -> Generator[Any, Any, Any]:
     """Step ``generator`` inside its span, recording what it yields; end the span with it."""
     error: BaseException | None = None
+    recorder.started = True
     try:
         to_send: Any = None
         to_throw: BaseException | None = None
@@ -435,6 +469,7 @@ def _wrap_async_generator(
         generator = _create(recorder, span_context, func, args, kwargs)
         return _ends_unstarted(_async_relay(generator, recorder, span_context), recorder)
 
+    setattr(wrapper, _STREAM_MARK, "async")
     return wrapper
 
 
@@ -443,6 +478,7 @@ async def _async_relay(
 ) -> AsyncIterator[Any]:
     """:func:`_relay` for async generators."""
     error: BaseException | None = None
+    recorder.started = True
     try:
         to_send: Any = None
         to_throw: BaseException | None = None
@@ -484,9 +520,12 @@ def _decorate(func: Any, spec_factory: Callable[[Callable[..., Any]], _SpanSpec]
             "Use @llmops.trace or @llmops.trace(name='...')."
         )
     spec = spec_factory(func)
-    if inspect.isasyncgenfunction(func):
+    # A function decorated already by llmops is a plain function returning a stream: its mark
+    # (copied by functools.wraps) says which kind, where inspect no longer can.
+    stream = getattr(func, _STREAM_MARK, None)
+    if stream == "async" or (stream is None and inspect.isasyncgenfunction(func)):
         return _wrap_async_generator(func, spec)
-    if inspect.isgeneratorfunction(func):
+    if stream == "sync" or inspect.isgeneratorfunction(func):
         return _wrap_generator(func, spec)
     if inspect.iscoroutinefunction(func):
         return _wrap_async(func, spec)

@@ -230,6 +230,19 @@ class TailSampler:
         STATS.drop("tail_sampled_out", len(spans))
         return []
 
+    def take_pending(self) -> list[list[ReadableSpan]]:
+        """Remove and return the spans of traces whose root has not ended yet."""
+        with self._lock:
+            pending = list(self._pending.values())
+            self._pending.clear()
+        return pending
+
+    def adopt(self, traces: list[list[ReadableSpan]]) -> None:
+        """Hold another sampler's unfinished traces until their roots end here."""
+        with self._lock:
+            for spans in traces:
+                self._pending.setdefault(spans[0].context.trace_id, []).extend(spans)
+
 
 # Callbacks that see every ended span in the process before sampling or export (the eval runner
 # sums each case's tokens and cost this way). A tuple, swapped whole: on_end reads it unlocked.
@@ -324,10 +337,27 @@ class ExportPipeline(SpanProcessor):
         else:
             successor.on_end(span)
 
+    def _hand_over(
+        self, pending: list[list[ReadableSpan]], successor: ExportPipeline | None
+    ) -> None:
+        """Unfinished traces go to the successor's tail sampler, or are exported as they are."""
+        if not pending:
+            return
+        if successor is not None and successor.tail is not None:
+            successor.tail.adopt(pending)
+            return
+        for spans in pending:
+            for span in spans:
+                for processor in self.processors:
+                    with handle_internal_errors("pipeline"):
+                        processor.on_end(span)
+
     def retire(self, successor: ExportPipeline | None, timeout_s: float) -> None:
         """Send later spans to ``successor``, then flush and shut down within ``timeout_s``."""
         self._successor = successor
         self._retired = True
+        if self.tail is not None:
+            self._hand_over(self.tail.take_pending(), successor)
         deadline = time.monotonic() + timeout_s
         self.force_flush(int(timeout_s * 1000))
         self.shutdown(max(0.0, deadline - time.monotonic()) * 1000)

@@ -65,6 +65,8 @@ def test_a_stream_never_iterated_still_ends_its_span(llmops_spans: SpanRecorder)
     assert llmops_spans.spans == []
     del stream
     gc.collect()
+    assert llmops_spans.spans == []  # ended by the next traced call or flush, not inside GC
+    llmops.flush()
     span = llmops_spans.by_name("chat gemma-3-270m")
     attributes = dict(span.attributes or {})
     assert attributes[semconv.LLMOPS_GENERATOR_COMPLETED] is False
@@ -83,4 +85,36 @@ async def test_async_stream_keeps_the_callers_context(llmops_spans: SpanRecorder
     unread = astream_tokens("x")
     del unread
     gc.collect()
+    stream_tokens("the next traced call ends the dropped one first")
     assert len([s for s in llmops_spans.spans if s.name == "chat gemma-3-270m"]) == 2
+
+
+def test_stacked_decorators_on_a_generator(llmops_spans: SpanRecorder) -> None:
+    @llmops.agent(name="outer")
+    @llmops.tool
+    def numbers() -> Iterator[int]:
+        yield from (1, 2)
+
+    assert list(numbers()) == [1, 2]
+    assert llmops_spans.tree() == [(0, "invoke_agent outer"), (1, "execute_tool numbers")]
+    outer = llmops_spans.attributes("invoke_agent outer")
+    assert outer[semconv.OUTPUT_VALUE] == "[1,2]"
+    assert outer[semconv.LLMOPS_GENERATOR_COMPLETED] is True
+
+
+def test_a_dropped_stream_whose_cleanup_fails_is_an_error(llmops_spans: SpanRecorder) -> None:
+    @llmops.trace(name="leaky")
+    def leaky() -> Iterator[int]:
+        try:
+            yield 1
+            yield 2
+        finally:
+            raise RuntimeError("cleanup failed")
+
+    stream = leaky()
+    assert next(stream) == 1
+    with pytest.raises(RuntimeError, match="cleanup failed"):
+        stream.close()
+    span = llmops_spans.by_name("leaky")
+    assert span.status.is_ok is False
+    assert len(llmops_spans.spans) == 1

@@ -74,3 +74,31 @@ def test_inputs_are_captured_whether_or_not_head_sampling_is_on() -> None:
         agent = dict(spans.by_name("invoke_agent sampled").attributes or {})
         assert agent["input.value"].startswith('{"cost":0.123456789')
         assert "input.value" in agent["llmops.truncated"]
+
+
+def test_unfinished_traces_survive_configure_and_shutdown() -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    first, second = InMemorySpanExporter(), InMemorySpanExporter()
+    tail = {"tail_sample_ratio": 0.0, "exporters": ["none"], "batch": False}
+    llmops.configure(span_exporters=[first], **tail)
+
+    def request() -> None:
+        with llmops.span("request"):
+            step()  # ends before the new set-up: waits in the old tail sampler
+            llmops.configure(span_exporters=[second], **tail)
+            raise ValueError("failed step")  # the root fails: the whole trace is kept
+
+    with pytest.raises(ValueError, match="failed step"):
+        request()
+    names = sorted(s.name for s in second.get_finished_spans())
+    assert names == ["execute_tool step", "request"]
+    assert first.get_finished_spans() == ()
+
+    # Shut down with a trace still open: its finished spans are exported as they are.
+    third = InMemorySpanExporter()
+    llmops.configure(span_exporters=[third], **tail)
+    with llmops.span("open at shutdown"):
+        step()
+        llmops.shutdown()
+    assert [s.name for s in third.get_finished_spans()] == ["execute_tool step"]
