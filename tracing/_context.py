@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import json
 import os
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -273,7 +274,8 @@ def inject(carrier: MutableMapping[str, str] | None = None) -> dict[str, str]:
     otel_inject(out)
     attributes = context_attributes()
     if attributes:
-        out[_CARRIER_KEY] = orjson.dumps(attributes).decode()
+        # ASCII only (non-ASCII as \\u escapes): HTTP header values are Latin-1 on the wire.
+        out[_CARRIER_KEY] = json.dumps(attributes, ensure_ascii=True, separators=(",", ":"))
     if carrier is not None:
         carrier.update(out)
     return out
@@ -294,7 +296,10 @@ def inject_env(env: MutableMapping[str, str] | None = None) -> dict[str, str]:
 
 def _text(value: Any) -> str | None:
     if isinstance(value, bytes):  # ASGI and some HTTP clients hand headers over as bytes
-        return value.decode("latin-1")
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("latin-1")
     return value if isinstance(value, str) else None
 
 
@@ -314,6 +319,21 @@ def _normalise_carrier(carrier: Mapping[Any, Any] | str | bytes | None) -> dict[
 
 _MAX_REMOTE_ATTRIBUTES = 64
 _MAX_REMOTE_TEXT = 1024
+# What a carrier may set: the scope llmops carries (session, user, tags, config, agent) and the
+# application's own keys. Not the rest of llmops' and GenAI's namespaces: a caller over HTTP
+# must not set a span's cost, token counts or model.
+_REMOTE_KEYS = frozenset(
+    {
+        semconv.SESSION_ID, semconv.GEN_AI_CONVERSATION_ID, semconv.USER_ID, semconv.LLMOPS_TAGS,
+        semconv.LLMOPS_CONFIG_NAME, semconv.LLMOPS_CONFIG_VERSION, semconv.GEN_AI_AGENT_NAME,
+        semconv.GEN_AI_AGENT_VERSION,
+    }
+)  # fmt: skip
+_RESERVED_PREFIXES = ("llmops.", "gen_ai.")
+
+
+def _remote_key(key: str) -> bool:
+    return 0 < len(key) <= 256 and (key in _REMOTE_KEYS or not key.startswith(_RESERVED_PREFIXES))
 
 
 def _remote_value(value: Any) -> Any:
@@ -348,7 +368,7 @@ def _remote_attributes(raw: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in list(attributes.items())[:_MAX_REMOTE_ATTRIBUTES]:
         kept = _remote_value(value)
-        if kept is not None and 0 < len(key) <= 256:
+        if kept is not None and _remote_key(key):
             out[clean_text(key)] = kept
     return out
 

@@ -99,15 +99,19 @@ def parse_headers(text: str) -> dict[str, str]:
     """``key=value,key2=value2``, the form of ``OTEL_EXPORTER_OTLP_HEADERS``, as a dict.
 
     Raises:
-        ValueError: A part is not ``key=value``.
+        ValueError: A part is not ``key=value`` (the message never repeats its text).
     """
     from urllib.parse import unquote
 
     headers = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
+    for index, part in enumerate(filter(None, (p.strip() for p in text.split(","))), 1):
         key, sign, value = part.partition("=")
         if not sign or not key.strip():
-            raise ValueError(f"expected key=value pairs separated by commas, got {part!r}")
+            # Never the text itself: a header value is often a credential.
+            raise ValueError(
+                f"expected key=value pairs separated by commas; part {index} has no '=' "
+                f"({len(part)} characters, not shown)"
+            )
         headers[unquote(key.strip())] = unquote(value.strip())
     return headers
 

@@ -115,6 +115,9 @@ def test_carrier_from_outside_is_bounded_to_attribute_values(llmops_spans: SpanR
             "llmops.tags": ["a", 2],
             "ok": 3,
             "": 1,
+            "llmops.cost.usd": 1e9,
+            "gen_ai.usage.input_tokens": 5,
+            "llmops.config.version": "v-from-upstream",
             "long": "y" * 5000,
         }
     )
@@ -131,6 +134,9 @@ def test_carrier_from_outside_is_bounded_to_attribute_values(llmops_spans: SpanR
     assert semconv.LLMOPS_TAGS not in attributes
     assert attributes["ok"] == 3
     assert attributes["long"] == "y" * 1024
+    assert "llmops.cost.usd" not in attributes  # a caller cannot set cost or usage
+    assert "gen_ai.usage.input_tokens" not in attributes
+    assert attributes["llmops.config.version"] == "v-from-upstream"  # scope keys travel
     assert first.parent is not None
     assert second.parent is not None
     assert first.parent.span_id == second.parent.span_id
@@ -159,3 +165,13 @@ def test_wrapped_process_pool_continues_the_trace(tmp_path: Path) -> None:
         assert row["trace_id"] == parent.trace_id
         assert row["parent_span_id"] == parent.span_id
         assert row["session_id"] == "pool"
+
+
+def test_non_ascii_scope_survives_headers_as_bytes(llmops_spans: SpanRecorder) -> None:
+    with llmops.session("café-☕"), llmops.span("caller"):
+        headers = llmops.inject()
+    assert all(value.isascii() for value in headers.values())
+    with llmops.continue_trace({k.encode(): v.encode("latin-1") for k, v in headers.items()}):
+        work(3)
+    remote = llmops_spans.attributes("execute_tool work")
+    assert remote[semconv.SESSION_ID] == "café-☕"
