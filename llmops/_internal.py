@@ -26,6 +26,8 @@ class Stats:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        if hasattr(os, "register_at_fork"):  # a lock held by another thread at a fork stays held
+            os.register_at_fork(after_in_child=self._new_lock)
         self.counters: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
         self.exported: Counter[str] = Counter()
@@ -35,6 +37,9 @@ class Stats:
         self.overhead_ns = 0
         self.overhead_calls = 0
         self._last_log: dict[str, float] = {}
+
+    def _new_lock(self) -> None:
+        self._lock = threading.Lock()
 
     def incr(self, name: str, n: int = 1) -> None:
         with self._lock:

@@ -12,8 +12,10 @@ span, and each layer costs on the hot path.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,6 +48,21 @@ class CountingBatchProcessor(BatchSpanProcessor):
         self._waiting_lock = threading.Lock()
         self._closed = False
         super().__init__(_Dequeue(self, exporter), **options)
+        if hasattr(os, "register_at_fork"):
+            # The SDK empties its queue in a forked child; the count of waiting spans (and a
+            # lock another thread may have held at the fork) must start afresh with it.
+            reset = weakref.WeakMethod(self._after_fork)
+
+            def after_in_child() -> None:
+                method = reset()
+                if method is not None:
+                    method()
+
+            os.register_at_fork(after_in_child=after_in_child)
+
+    def _after_fork(self) -> None:
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
 
     def queue_depth(self) -> int:
         return self._waiting

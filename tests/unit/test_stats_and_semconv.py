@@ -106,3 +106,26 @@ def test_todays_names_win_over_legacy_ones() -> None:
         {"gen_ai.usage.input_tokens": 5, "gen_ai.usage.prompt_tokens": 9}
     )
     assert merged == {"gen_ai.usage.input_tokens": 5}
+
+
+def test_a_forked_child_starts_with_an_empty_queue() -> None:
+    import os
+
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    sink = InMemorySpanExporter()
+    llmops.configure(exporters=[], span_exporters=[sink], schedule_delay_ms=60_000, batch_size=512)
+    for _ in range(16):
+        unit()
+    assert llmops.stats()["queue_depth"] == 16
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the SDK emptied its queue; the count must say so too
+        os.write(write, str(llmops.stats()["queue_depth"]).encode())
+        os._exit(0)
+    os.close(write)
+    depth = os.read(read, 32).decode()
+    os.waitpid(pid, 0)
+    assert depth == "0"
+    llmops.flush()
+    assert len(sink.get_finished_spans()) == 16  # the parent's spans are all still there
