@@ -20,7 +20,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from llmops._internal import STATS
 from llmops.tracing import semconv
 from llmops.tracing._capture import clean_text
-from llmops.tracing._processors import own_attributes, own_events, redact_span
+from llmops.tracing._processors import own_attributes, own_events, redact_span, shutdown_within
 from llmops.tracing._secrets import scrub_secrets, span_texts, texts_hold_secrets
 from llmops.tracing._state import RedactHook
 
@@ -68,9 +68,9 @@ class CountingExporter(SpanExporter):
             )
         return result
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_millis: float = 30_000) -> None:
         try:
-            self.inner.shutdown()
+            shutdown_within(self.inner, timeout_millis)
         except Exception:
             STATS.incr("internal_errors")
 
@@ -185,8 +185,8 @@ class RedactingExporter(SpanExporter):
                     self._dropped()
         return self.inner.export(screened) if screened else SpanExportResult.SUCCESS
 
-    def shutdown(self) -> None:
-        self.inner.shutdown()
+    def shutdown(self, timeout_millis: float = 30_000) -> None:
+        shutdown_within(self.inner, timeout_millis)
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return bool(self.inner.force_flush(timeout_millis))
@@ -368,8 +368,10 @@ class DuckDBSpanExporter(SpanExporter):
             self._compactor.request()
         return SpanExportResult.SUCCESS
 
-    def shutdown(self) -> None:
-        self._compactor.close()
+    def shutdown(self, timeout_millis: float = 60_000) -> None:
+        """Let a compaction in progress finish, for at most ``timeout_millis``: one cut short by
+        exit is undone or completed by the next one (see :mod:`llmops._store`)."""
+        self._compactor.close(timeout_s=timeout_millis / 1000)
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return True

@@ -12,6 +12,7 @@ span, and each layer costs on the hot path.
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
 import time
@@ -119,11 +120,23 @@ class _Dequeue(SpanExporter):
         self._processor._taken(len(spans))
         return self._inner.export(spans)
 
-    def shutdown(self) -> None:
-        self._inner.shutdown()
+    def shutdown(self, timeout_millis: float = 30_000) -> None:
+        shutdown_within(self._inner, timeout_millis)
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return self._inner.force_flush(timeout_millis)
+
+
+def shutdown_within(exporter: SpanExporter, timeout_millis: float) -> None:
+    """``exporter.shutdown``, passing the time left where it takes one (llmops' own do)."""
+    try:
+        takes_timeout = "timeout_millis" in inspect.signature(exporter.shutdown).parameters
+    except (TypeError, ValueError):
+        takes_timeout = False
+    if takes_timeout:
+        exporter.shutdown(timeout_millis=max(0.0, timeout_millis))  # type: ignore[call-arg]
+    else:
+        exporter.shutdown()
 
 
 def own_attributes(span: ReadableSpan) -> Any:
@@ -280,22 +293,27 @@ def remove_span_tap(tap: Callable[[ReadableSpan], None]) -> None:
         _SPAN_TAPS = tuple(t for t in _SPAN_TAPS if t is not tap)
 
 
-def _within(timeout_s: float, work: Callable[[], bool]) -> bool:
-    """``work()`` on a helper thread; False when it has not finished within ``timeout_s``.
+class _Flush:
+    """One flush on a helper thread, which callers wait for at most as long as they choose.
 
     The SDK's ``force_flush`` ignores its timeout and exports in the calling thread, so a
     backend that never answers would hold the application for as long as its retries last.
     """
-    done: list[bool] = []
 
-    def run() -> None:
+    def __init__(self, work: Callable[[], bool]) -> None:
+        self.result: bool | None = None
+        self._work = work
+        self.thread = threading.Thread(target=self._run, name="llmops-flush", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
         with handle_internal_errors("flush"):
-            done.append(work())
+            self.result = self._work()
 
-    thread = threading.Thread(target=run, name="llmops-flush", daemon=True)
-    thread.start()
-    thread.join(max(0.0, timeout_s))
-    return bool(done and done[0])
+    def wait(self, timeout_s: float) -> bool:
+        """Whether the flush finished, and succeeded, within ``timeout_s``."""
+        self.thread.join(max(0.0, timeout_s))
+        return not self.thread.is_alive() and bool(self.result)
 
 
 class ExportPipeline(SpanProcessor):
@@ -317,6 +335,10 @@ class ExportPipeline(SpanProcessor):
         self.tail = tail
         self._retired = False
         self._successor: ExportPipeline | None = None
+        # One flush in flight per set of exporters: a caller that times out leaves its flush
+        # running, and the next caller waits for that one instead of starting another.
+        self._flushes: dict[tuple[str, ...] | None, _Flush] = {}
+        self._flush_lock = threading.Lock()
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         STATS.spans_started += 1
@@ -405,4 +427,17 @@ class ExportPipeline(SpanProcessor):
         def flush_all() -> bool:
             return all([processor.force_flush(timeout_millis) for processor in chosen])
 
-        return _within(timeout_millis / 1000, flush_all)
+        deadline = time.monotonic() + timeout_millis / 1000
+        key = None if only is None else tuple(sorted(only))
+        with self._flush_lock:
+            running = self._flushes.get(key)
+            if running is None or not running.thread.is_alive():
+                running = self._flushes[key] = _Flush(flush_all)
+                fresh = True
+            else:
+                fresh = False
+        finished = running.wait(deadline - time.monotonic())
+        if fresh or not finished:
+            return finished
+        # The flush this call waited for began before it: flush again for what ended since.
+        return self.force_flush(int(max(0.0, deadline - time.monotonic()) * 1000), only)

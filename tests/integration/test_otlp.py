@@ -124,6 +124,10 @@ def test_a_silent_backend_never_holds_flush_query_configure_or_shutdown(
     started = time.perf_counter()
     assert llmops.flush(timeout_millis=500) is False  # the OTLP exporter is still waiting
     assert time.perf_counter() - started < 2.0
+    for _ in range(20):  # a flush per request, against a backend still not answering
+        assert llmops.flush(timeout_millis=20) is False
+    flushing = [t for t in threading.enumerate() if t.name == "llmops-flush"]
+    assert len(flushing) <= 2  # they wait for the flush in flight; they do not pile up
     started = time.perf_counter()
     assert llmops.query("SELECT count(*) AS n FROM spans")[0]["n"] == 300  # the store flushed
     assert time.perf_counter() - started < 2.0
