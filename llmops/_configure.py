@@ -195,6 +195,27 @@ def configure(
     Example:
         >>> llmops.configure(service_name="support-bot", otlp=llmops.tracing.backends.langfuse())
     """
+    resolved, built = _prepare(otlp, span_exporters, batch, settings)
+    with RUNTIME.lock:
+        previous = _detach_active()
+        _switch_to(resolved, built)
+    pipeline = None if built is None else built[1]
+    # The replaced exporters flush their spans outside the lock: other threads trace meanwhile.
+    _retire(previous, pipeline)
+    return resolved
+
+
+Built = tuple[TracerProvider, ExportPipeline]
+
+
+def _prepare(
+    otlp: OtlpTarget | None,
+    span_exporters: Sequence[SpanExporter],
+    batch: bool,
+    settings: dict[str, Any],
+) -> tuple[Settings, Built | None]:
+    """Check the settings and build their provider, before any lock is taken: threads tracing
+    meanwhile wait only for the swap, and a bad value leaves the current set-up as it is."""
     if otlp is not None:
         settings.setdefault("otlp_endpoint", otlp.endpoint)
         settings.setdefault("otlp_headers", otlp.headers)
@@ -203,20 +224,18 @@ def configure(
     resolved = load_settings(**settings)
     redact = resolve_redact_hook(resolved.redact)
     if resolved.sample_ratio is None:
-        _check_sampler_env()  # before the current set-up is replaced: a bad value loses nothing
-    # Built before the lock is taken: threads tracing meanwhile wait only for the swap itself.
+        _check_sampler_env()
     built = _build(resolved, redact, span_exporters, batch) if resolved.is_enabled() else None
-    with RUNTIME.lock:
-        previous = _detach_active()
-        if built is None:
-            RUNTIME.tracer = trace.NoOpTracer()
-            ACTIVE.settings = resolved
-        else:
-            _activate(resolved, *built)
-    pipeline = None if built is None else built[1]
-    # The replaced exporters flush their spans outside the lock: other threads trace meanwhile.
-    _retire(previous, pipeline)
-    return resolved
+    return resolved, built
+
+
+def _switch_to(resolved: Settings, built: Built | None) -> None:
+    """Make ``built`` (or, disabled, nothing) the active set-up (under ``RUNTIME.lock``)."""
+    if built is None:
+        RUNTIME.tracer = trace.NoOpTracer()
+        ACTIVE.settings = resolved
+    else:
+        _activate(resolved, *built)
 
 
 def _activate(resolved: Settings, provider: TracerProvider, pipeline: ExportPipeline) -> None:
@@ -326,18 +345,29 @@ class SavedSetup:
     capture: CaptureSettings
 
 
-def suspend() -> SavedSetup:
-    """Put the active set-up aside without shutting it down (for a temporary one in tests)."""
+def push(
+    *, span_exporters: Sequence[SpanExporter] = (), batch: bool = True, **settings: Any
+) -> SavedSetup:
+    """Configure a temporary set-up (tests), putting the active one aside, not shut down.
+
+    The swap is one step under the lock: no traced call in between sets up the defaults.
+    """
+    resolved, built = _prepare(None, span_exporters, batch, settings)
     with RUNTIME.lock:
         saved = SavedSetup(
             ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline, RUNTIME.tracer, RUNTIME.capture
         )
         _detach_active()
+        _switch_to(resolved, built)
     return saved
 
 
 def resume(saved: SavedSetup) -> None:
-    """Shut the temporary set-up down and bring ``saved`` back, as it was."""
+    """Shut the temporary set-up down and bring ``saved`` back, as it was.
+
+    Spans of the temporary set-up that end later are dropped and counted (``after_shutdown``),
+    not sent to the exporters of the one brought back.
+    """
     with RUNTIME.lock:
         temporary = _detach_active()
         ACTIVE.settings, ACTIVE.provider, ACTIVE.pipeline = (
@@ -346,7 +376,7 @@ def resume(saved: SavedSetup) -> None:
             saved.pipeline,
         )
         RUNTIME.tracer, RUNTIME.capture = saved.tracer, saved.capture
-    _retire(temporary, saved.pipeline)
+    _retire(temporary, None)
 
 
 def flush(timeout_millis: int = 30_000, *, exporters: Sequence[str] | None = None) -> bool:

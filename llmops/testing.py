@@ -91,13 +91,12 @@ def capture_spans(**settings: Any) -> Iterator[SpanRecorder]:
     Args:
         **settings: Extra ``llmops.configure`` settings (e.g. ``max_attribute_bytes=256``).
     """
-    from llmops._configure import configure, resume, suspend
+    from llmops._configure import push, resume
 
     recorder = SpanRecorder()
     settings.setdefault("exporters", [])
-    saved = suspend()
+    saved = push(span_exporters=[recorder.exporter], batch=False, **settings)
     try:
-        configure(span_exporters=[recorder.exporter], batch=False, **settings)
         yield recorder
     finally:
         resume(saved)
