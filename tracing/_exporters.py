@@ -39,11 +39,13 @@ class CountingExporter(SpanExporter):
         try:
             try:
                 result = self.inner.export(spans)
-            except (UnicodeError, TypeError):
+            except (UnicodeError, TypeError) as exc:
+                if not _invalid_text(exc):
+                    raise
                 # Text that is not valid Unicode (lone surrogates, from a raw OpenTelemetry
-                # set_attribute or an exception message) fails a whole batch's encoding: send
-                # the batch again with that text repaired, rather than lose every span in it.
-                result = self.inner.export([redact_span(span, _valid_text) for span in spans])
+                # set_attribute or a span name) fails a whole batch's encoding: send the batch
+                # again with that text repaired, rather than lose every span in it.
+                result = self.inner.export([_repaired(span) for span in spans])
         except Exception as exc:
             STATS.drop(f"export_failed:{self.label}", len(spans))
             STATS.log_once_in_a_while(
@@ -79,6 +81,17 @@ class CountingExporter(SpanExporter):
             return bool(self.inner.force_flush(timeout_millis))
         except Exception:
             return False
+
+
+def _invalid_text(exc: BaseException) -> bool:
+    """Whether an encoder failed on text that is not valid Unicode (and nothing else)."""
+    return isinstance(exc, UnicodeError) or "UTF-8" in str(exc) or "surrogate" in str(exc)
+
+
+def _repaired(span: ReadableSpan) -> ReadableSpan:
+    """``span`` with lone surrogates replaced in its name, attributes, events and status."""
+    name = span.name if span.name.isascii() else clean_text(span.name)
+    return redact_span(span, _valid_text, name=name)
 
 
 def _valid_text(key: str, value: Any) -> Any:

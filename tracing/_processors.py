@@ -152,14 +152,15 @@ def own_events(span: ReadableSpan) -> Sequence[Event]:
     return span.events if events is None else events
 
 
-def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
+def redact_span(span: ReadableSpan, hook: RedactHook, name: str | None = None) -> ReadableSpan:
     """A copy of ``span`` whose attributes, event attributes and status message went through
-    ``hook`` (the status message as key ``status.message``: exception text lands there).
+    ``hook`` (the status message as key ``status.message``: exception text lands there), and
+    renamed to ``name`` when one is given.
 
     The hook gets ``(key, value)`` and returns the value to keep, or None to drop the attribute.
     """
 
-    changed = False
+    changed = name is not None and name != span.name
 
     def clean(attributes: Any) -> dict[str, AttributeValue]:
         nonlocal changed
@@ -185,7 +186,7 @@ def redact_span(span: ReadableSpan, hook: RedactHook) -> ReadableSpan:
     if not changed:
         return span  # nothing to hide: no copy
     return ReadableSpan(
-        name=span.name,
+        name=span.name if name is None else name,
         context=span.context,
         parent=span.parent,
         resource=span.resource,
