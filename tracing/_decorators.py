@@ -13,7 +13,7 @@ import functools
 import inspect
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from dataclasses import dataclass
 from time import perf_counter_ns, time_ns
 from typing import Any, TypeVar, overload
@@ -342,20 +342,25 @@ def _start_stream(
         return None
 
 
-def _wrap_generator(func: Callable[P, Iterator[Any]], spec: _SpanSpec) -> Callable[P, Any]:
+def _wrap_stream(func: Callable[P, Any], spec: _SpanSpec, kind: str) -> Callable[P, Any]:
+    """Wrap a generator (``kind`` "sync") or async generator ("async") function.
+
+    The wrapper is a plain function, not a generator function: the span starts at the call, in
+    the caller's context (its parent, session and tags), as the arguments are bound; the stream
+    it returns may be iterated much later (a streaming HTTP response).
+    """
+    relay = _async_relay if kind == "async" else _relay
+
     @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
-        # A plain function, not a generator function: the span starts at the call, in the
-        # caller's context (its parent, session and tags), as the arguments are bound; the
-        # generator may be iterated much later (a streaming HTTP response).
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
         started = _start_stream(spec, args, kwargs)
         if started is None:
             return func(*args, **kwargs)
         recorder, span_context = started
         generator = _create(recorder, span_context, func, args, kwargs)
-        return _ends_unstarted(_relay(generator, recorder, span_context), recorder)
+        return _ends_unstarted(relay(generator, recorder, span_context), recorder)
 
-    setattr(wrapper, _STREAM_MARK, "sync")
+    setattr(wrapper, _STREAM_MARK, kind)
     return wrapper
 
 
@@ -456,23 +461,6 @@ def _in_context(
         otel_context.detach(token)
 
 
-def _wrap_async_generator(
-    func: Callable[P, AsyncIterator[Any]], spec: _SpanSpec
-) -> Callable[P, Any]:
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
-        # As for generators: the span starts at the call, in the caller's context.
-        started = _start_stream(spec, args, kwargs)
-        if started is None:
-            return func(*args, **kwargs)
-        recorder, span_context = started
-        generator = _create(recorder, span_context, func, args, kwargs)
-        return _ends_unstarted(_async_relay(generator, recorder, span_context), recorder)
-
-    setattr(wrapper, _STREAM_MARK, "async")
-    return wrapper
-
-
 async def _async_relay(
     generator: Any, recorder: _StreamRecorder, span_context: Context
 ) -> AsyncIterator[Any]:
@@ -524,9 +512,9 @@ def _decorate(func: Any, spec_factory: Callable[[Callable[..., Any]], _SpanSpec]
     # (copied by functools.wraps) says which kind, where inspect no longer can.
     stream = getattr(func, _STREAM_MARK, None)
     if stream == "async" or (stream is None and inspect.isasyncgenfunction(func)):
-        return _wrap_async_generator(func, spec)
+        return _wrap_stream(func, spec, "async")
     if stream == "sync" or inspect.isgeneratorfunction(func):
-        return _wrap_generator(func, spec)
+        return _wrap_stream(func, spec, "sync")
     if inspect.iscoroutinefunction(func):
         return _wrap_async(func, spec)
     return _wrap_sync(func, spec)
