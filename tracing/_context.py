@@ -13,8 +13,9 @@ import contextvars
 import functools
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -229,8 +230,10 @@ def _run_in_trace(carrier: dict[str, str], fn: Callable[..., R], /, *args: Any, 
 class _ContextExecutor(Executor):
     def __init__(self, inner: Executor) -> None:
         self._inner = inner
-        # A context cannot be pickled: processes get the trace as a W3C carrier instead.
-        self._processes = isinstance(inner, ProcessPoolExecutor)
+        # A context cannot be pickled: processes get the trace as a W3C carrier instead. (Looked
+        # up, not imported: importing it loads multiprocessing, ~13 ms of `import llmops`.)
+        processes = sys.modules.get("concurrent.futures.process")
+        self._processes = processes is not None and isinstance(inner, processes.ProcessPoolExecutor)
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
         if self._processes:
