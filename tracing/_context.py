@@ -25,6 +25,7 @@ from opentelemetry import trace
 from typing_extensions import ParamSpec
 
 from llmops._errors import ConfigError
+from llmops._internal import handle_internal_errors
 from llmops.tracing import semconv
 from llmops.tracing._capture import clean_text
 
@@ -213,13 +214,42 @@ def bind_context(func: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def _run_in_trace(carrier: dict[str, str], fn: Callable[..., R], /, *args: Any, **kw: Any) -> R:
+def _portable_settings() -> dict[str, Any] | None:
+    """The submitter's settings, for a worker process that did not inherit them (spawned).
+
+    Only what pickles as data: a redaction hook given as a callable stays behind (a
+    ``module:function`` path travels).
+    """
+    from llmops._configure import ACTIVE
+
+    settings = ACTIVE.settings
+    if settings is None:
+        return None
+    values = settings.model_dump(exclude_defaults=True)
+    if callable(values.get("redact")):
+        del values["redact"]
+    return values
+
+
+def _run_in_trace(
+    carrier: dict[str, str],
+    settings: dict[str, Any] | None,
+    fn: Callable[..., R],
+    /,
+    *args: Any,
+    **kw: Any,
+) -> R:
     """A task in a worker process: run ``fn`` in the submitter's trace, then flush its spans.
 
-    Pool workers end without running exit handlers, so spans are flushed after every task.
+    A spawned worker starts unconfigured: it takes the submitter's settings (its store, its
+    exporters) unless it configured llmops itself. Pool workers end without running exit
+    handlers, so spans are flushed after every task.
     """
-    from llmops._configure import flush
+    from llmops._configure import ACTIVE, configure, flush
 
+    if settings is not None and ACTIVE.settings is None:
+        with handle_internal_errors("worker.configure"):
+            configure(**settings)
     try:
         with continue_trace(carrier):
             return fn(*args, **kw)
@@ -237,7 +267,8 @@ class _ContextExecutor(Executor):
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
         if self._processes:
-            return self._inner.submit(_run_in_trace, inject(), fn, *args, **kwargs)
+            carrier, settings = inject(), _portable_settings()
+            return self._inner.submit(_run_in_trace, carrier, settings, fn, *args, **kwargs)
         ctx = contextvars.copy_context()
         return self._inner.submit(ctx.run, fn, *args, **kwargs)
 

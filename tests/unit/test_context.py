@@ -175,3 +175,27 @@ def test_non_ascii_scope_survives_headers_as_bytes(llmops_spans: SpanRecorder) -
         work(3)
     remote = llmops_spans.attributes("execute_tool work")
     assert remote[semconv.SESSION_ID] == "café-☕"
+
+
+def test_spawned_workers_take_the_submitters_settings(tmp_path: Path) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    llmops.configure(home=tmp_path / "spawned-home", service_name="fan-out-svc")
+    spawn = multiprocessing.get_context("spawn")
+    with (
+        llmops.span("fan-out") as parent,
+        llmops.wrap_executor(ProcessPoolExecutor(1, mp_context=spawn)) as pool,
+    ):
+        assert pool.submit(_traced_square, 3).result(timeout=120) == 9
+    rows = llmops.query(
+        "SELECT trace_id, parent_span_id, service_name FROM spans WHERE name = ?",
+        ["execute_tool work"],
+    )
+    assert rows == [
+        {
+            "trace_id": parent.trace_id,
+            "parent_span_id": parent.span_id,
+            "service_name": "fan-out-svc",
+        }
+    ]
