@@ -58,6 +58,17 @@ def clean_text(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def clean_value(value: Any) -> Any:
+    """An attribute value with its text repaired as :func:`clean_text` does: a string, or each
+    string of a list or tuple (kept as the same type). Other values, and lists holding no text,
+    come back as the same object."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
+        return type(value)(clean_text(v) if isinstance(v, str) else v for v in value)
+    return value
+
+
 def _int_text(value: int) -> str:
     try:
         return str(value)

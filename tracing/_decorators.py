@@ -33,6 +33,7 @@ from llmops.tracing._capture import (
     argument_binder,
     argument_rebinder,
     clean_text,
+    clean_value,
     to_json,
 )
 from llmops.tracing._context import (
@@ -315,15 +316,6 @@ def _make_decorator(func: Any, build: Callable[[Callable[..., Any]], _SpanSpec])
     return _decorate(func, build)
 
 
-def _clean_static(value: Any) -> Any:
-    """A static attribute value with its text made valid UTF-8 (once, at decoration time)."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, (list, tuple)):
-        return [clean_text(v) if isinstance(v, str) else v for v in value]
-    return value
-
-
 def _spec(
     func: Callable[..., Any],
     *,
@@ -337,7 +329,7 @@ def _spec(
     policy_config: Any = None,
     screens: tuple[str, str] | None = None,
 ) -> _SpanSpec:
-    clean = {clean_text(k): _clean_static(v) for k, v in attributes.items() if v is not None}
+    clean = {clean_text(k): clean_value(v) for k, v in attributes.items() if v is not None}
     for key, value in clean.items():
         if not isinstance(value, (str, bool, int, float)) and not (
             isinstance(value, (list, tuple))

@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from llmops._internal import STATS
 from llmops.tracing import semconv
-from llmops.tracing._capture import clean_text
+from llmops.tracing._capture import clean_text, clean_value
 from llmops.tracing._processors import own_attributes, own_events, redact_span, shutdown_within
 from llmops.tracing._secrets import scrub_secrets, span_texts, texts_hold_secrets
 from llmops.tracing._state import RedactHook
@@ -96,11 +96,7 @@ def _repaired(span: ReadableSpan) -> ReadableSpan:
 
 def _valid_text(key: str, value: Any) -> Any:
     """``value`` with lone surrogates replaced, so every encoder accepts it."""
-    if isinstance(value, str):
-        return value if value.isascii() else clean_text(value)
-    if isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
-        return type(value)(clean_text(v) if isinstance(v, str) else v for v in value)
-    return value
+    return clean_value(value)
 
 
 # The credential scrub searches several spans' texts at once, up to about this many characters:

@@ -359,11 +359,16 @@ class ExportPipeline(SpanProcessor):
                 for processor in self.processors:
                     processor.on_end(span)
                 return
-            for finished in self.tail.offer(span):
-                for processor in self.processors:
-                    processor.on_end(finished)
+            self._fan_out(self.tail.offer(span))
         except Exception:
             internal_error("pipeline")
+
+    def _fan_out(self, spans: Sequence[ReadableSpan]) -> None:
+        """Hand ``spans`` to every exporter's processor (with no tail sampler, on_end does this
+        inline for its one span: the hot path)."""
+        for span in spans:
+            for processor in self.processors:
+                processor.on_end(span)
 
     def queue_depth(self) -> int:
         return sum(
@@ -387,10 +392,8 @@ class ExportPipeline(SpanProcessor):
             successor.tail.adopt(pending)
             return
         for spans in pending:
-            for span in spans:
-                for processor in self.processors:
-                    with handle_internal_errors("pipeline"):
-                        processor.on_end(span)
+            with handle_internal_errors("pipeline"):
+                self._fan_out(spans)
 
     def retire(self, successor: ExportPipeline | None, timeout_s: float) -> None:
         """Send later spans to ``successor``, then flush and shut down within ``timeout_s``."""
