@@ -76,6 +76,8 @@ class Stats:
                 "internal_errors": self.counters["internal_errors"],
                 "capture_fallbacks": self.counters["capture_fallbacks"],
                 "compaction_errors": self.counters["compaction_errors"],
+                "store_files_damaged": self.counters["store_files_damaged"],
+                "store_files_quarantined": self.counters["store_files_quarantined"],
                 "overhead": {
                     "calls": calls,
                     "total_ms": self.overhead_ns / 1e6,

@@ -17,19 +17,29 @@ Layout of one table::
     <root>/<table>/parquet/seg-<id>.parquet             compacted segments
     <root>/<table>/parquet/seg-<id>.consumed            compaction in progress: its sources
     <root>/<table>/.lock                                compaction (exclusive) vs reads (shared)
+    <root>/<table>/quarantine/<file> (+ .reason.txt)    files the store could not read
 
 A compaction writes the new segment under a temporary name, records the files it consumed in a
 ``.consumed`` marker, renames the segment into place, deletes its sources, then the marker. After
 a crash at any step the next compaction (and every reader) uses the marker to see each row once.
+
+A file the store cannot read (a stray or truncated batch, a damaged segment, one of another
+schema, a name DuckDB would take for a glob) is left out of every read, logged with its path and
+the reason, and counted (``store_files_damaged``); the next compaction moves it to
+``quarantine/`` (``store_files_quarantined``). Nothing is deleted, and one bad file never makes
+the rest of the table unreadable. Each file is checked once per process: batch files and
+segments never change once renamed into place, and the files this process wrote need no check.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import itertools
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -40,7 +50,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
-from llmops._internal import STATS
+from llmops._internal import STATS, logger
 
 if TYPE_CHECKING:
     import duckdb
@@ -55,6 +65,49 @@ _SEGMENT_TIER_BASE = 1024 * 1024
 _SEGMENT_MERGE_MAX_BYTES = 256 * 1024 * 1024
 # What opening a file for writing raises on a store this process may only read.
 _READ_ONLY_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+# DuckDB reads these in a file path as a glob: such a file would be read as other files, or not.
+_GLOB_CHARS = frozenset("*?[]{}")
+# The physical Parquet type each column type is written as, to tell a segment of another schema.
+_PARQUET_TYPES = {
+    "VARCHAR": "BYTE_ARRAY", "BIGINT": "INT64", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN",
+}  # fmt: skip
+SEGMENT_PREFIX = "seg-"
+QUARANTINE = "quarantine"
+
+
+class _Checked:
+    """Files already checked in this process: (path, size, mtime) → None if readable, else why.
+
+    Batch files and segments never change once renamed into place, so one check holds for the
+    life of the file; a new file under an old name has another size or time.
+    """
+
+    def __init__(self) -> None:
+        self._verdicts: dict[tuple[str, int, int], str | None] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(path: Path) -> tuple[str, int, int] | None:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        return (str(path), stat.st_size, stat.st_mtime_ns)
+
+    def get(self, key: tuple[str, int, int]) -> tuple[bool, str | None]:
+        with self._lock:
+            if key in self._verdicts:
+                return True, self._verdicts[key]
+        return False, None
+
+    def put(self, key: tuple[str, int, int], verdict: str | None) -> None:
+        with self._lock:
+            if len(self._verdicts) >= 100_000:  # bounded; a cleared entry is only checked again
+                self._verdicts.clear()
+            self._verdicts[key] = verdict
+
+
+_CHECKED = _Checked()
 
 
 def sql_string(value: str | Path) -> str:
@@ -150,6 +203,9 @@ class Table:
             self._write_file(tmp, data, fsync)
         final = self.wal_dir / f"{name}.json"
         os.replace(tmp, final)
+        key = _CHECKED.key(final)
+        if key is not None:
+            _CHECKED.put(key, None)  # written here, by orjson: readable
         return final
 
     @staticmethod
@@ -217,14 +273,177 @@ class Table:
         with self._locked(fcntl.LOCK_SH, blocking=True):
             yield self._list_files()
 
+    @staticmethod
+    def _files(folder: Path, suffix: str) -> list[Path]:
+        """The files in ``folder`` ending in ``suffix``, temporary ``.`` files left out.
+
+        Raises:
+            OSError: The folder exists but cannot be listed (``Path.glob`` would say nothing,
+                and a read would silently miss every file in it).
+        """
+        try:
+            with os.scandir(folder) as entries:
+                return sorted(
+                    Path(e.path)
+                    for e in entries
+                    if e.name.endswith(suffix) and not e.name.startswith(".")
+                )
+        except FileNotFoundError:
+            return []
+
+    def _segments(self) -> list[Path]:
+        """The Parquet segments compaction wrote; other Parquet files there are not read."""
+        segments = []
+        for path in self._files(self.segment_dir, ".parquet"):
+            if path.name.startswith(SEGMENT_PREFIX):
+                segments.append(path)
+            else:
+                STATS.log_once_in_a_while(
+                    f"foreign:{path}",
+                    "llmops: %s is not a segment of this store (they are named %s*); not read",
+                    path,
+                    SEGMENT_PREFIX,
+                )
+        return segments
+
     def _list_files(self) -> Snapshot:
         consumed: set[str] = set()
-        for marker in self.segment_dir.glob("*.consumed"):
-            if marker.with_suffix(".parquet").exists():
-                consumed.update(orjson.loads(marker.read_bytes()))
-        parquet = sorted(p for p in self.segment_dir.glob("*.parquet") if p.name not in consumed)
-        wal = sorted(p for p in self.wal_dir.glob("*.json") if p.name not in consumed)
-        return Snapshot(parquet=parquet, wal=wal)
+        for marker in self._files(self.segment_dir, ".consumed"):
+            segment = marker.with_suffix(".parquet")
+            if not segment.exists():
+                continue  # a compaction that had not renamed its segment: sources intact
+            names = _marker_names(marker)
+            if names is None:
+                # Which batch files it holds is unknown: read them, not it (moved aside later).
+                consumed.add(segment.name)
+                _report(segment, f"its compaction marker {marker.name} cannot be read")
+            else:
+                consumed.update(names)
+        parquet = [p for p in self._segments() if p.name not in consumed]
+        wal = [p for p in self._files(self.wal_dir, ".json") if p.name not in consumed]
+        return Snapshot(parquet=self._readable(parquet), wal=self._readable(wal))
+
+    # --- damaged files ------------------------------------------------------------------------
+    def _readable(self, paths: list[Path]) -> list[Path]:
+        """``paths`` less the files that cannot be read (each reported once per process)."""
+        if not paths:
+            return paths
+        verdicts: dict[Path, str | None] = {}
+        unknown: list[tuple[Path, tuple[str, int, int]]] = []
+        for path in paths:
+            key = _CHECKED.key(path)
+            if key is None:
+                continue  # gone since it was listed
+            known, verdict = _CHECKED.get(key)
+            if known:
+                verdicts[path] = verdict
+            else:
+                unknown.append((path, key))
+        if unknown:
+            found = self._check([path for path, _ in unknown])
+            for path, key in unknown:
+                verdict = found.get(path)
+                _CHECKED.put(key, verdict)
+                verdicts[path] = verdict
+                if verdict is not None:
+                    _report(path, verdict)
+        return [path for path, verdict in verdicts.items() if verdict is None]
+
+    def _check(self, paths: list[Path]) -> dict[Path, str]:
+        """Why each of ``paths`` that cannot be read cannot be (readable ones are left out).
+
+        One DuckDB call for them all; only when it fails, one per file to find which.
+        """
+        bad: dict[Path, str] = {}
+        for path in paths:
+            if _GLOB_CHARS.intersection(path.name):
+                bad[path] = "its name holds a character DuckDB reads as a glob (* ? [ ] { })"
+        rest = [path for path in paths if path not in bad]
+        if not rest:
+            return bad
+        con = connect()
+        try:
+            try:
+                bad.update(self._check_batch(con, rest))
+            except Exception:
+                for path in rest:
+                    try:
+                        bad.update(self._check_batch(con, [path]))
+                    except Exception as exc:
+                        bad[path] = _first_line(exc)
+        finally:
+            con.close()
+        return bad
+
+    def _check_batch(self, con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[Path, str]:
+        """Read ``paths`` (all batch files, or all segments); a file of another schema is bad.
+
+        Raises:
+            duckdb.Error: One of the files cannot be read at all.
+        """
+        if paths[0].suffix == ".json":
+            con.execute(f"SELECT count(*) FROM {self._read_json(paths)}").fetchall()
+            return {}
+        rows = con.execute(
+            f"SELECT file_name, name, type FROM parquet_schema({_sql_list(paths)})"
+        ).fetchall()
+        found: dict[str, dict[str, str | None]] = {str(p): {} for p in paths}
+        for file_name, name, kind in rows:
+            found.setdefault(file_name, {})[name] = kind
+        expected = {n: t for n, t in self.spec.columns.items() if not n.startswith("_")}
+        expected.update({name: "" for name in self.spec.derived})
+        bad: dict[Path, str] = {}
+        for path in paths:
+            columns = found.get(str(path), {})
+            missing = [name for name in expected if name not in columns]
+            wrong = [
+                f"{name} is {columns[name]}, not {expected[name]}"
+                for name in expected
+                if name in columns
+                and _PARQUET_TYPES.get(expected[name]) not in (None, columns[name])
+            ]
+            if missing or wrong:
+                more = f" and {len(missing) - 4} more" if len(missing) > 5 else ""
+                shown = missing[:4] if more else missing
+                what = [f"no column {', '.join(shown)}{more}"] if missing else []
+                bad[path] = "a segment of another schema: " + "; ".join(what + wrong)
+        return bad
+
+    def quarantine(self) -> list[Path]:
+        """Move the files reads leave out to ``quarantine/`` (under the exclusive lock).
+
+        Returns:
+            Where each file went.
+        """
+        moved = []
+        for marker in self._files(self.segment_dir, ".consumed"):
+            segment = marker.with_suffix(".parquet")
+            if segment.exists() and _marker_names(marker) is None:
+                why = f"its compaction marker {marker.name} cannot be read"
+                moved += [self._move_aside(segment, why), self._move_aside(marker, why)]
+        for path in [*self._segments(), *self._files(self.wal_dir, ".json")]:
+            key = _CHECKED.key(path)
+            if key is None:
+                continue
+            known, verdict = _CHECKED.get(key)
+            if not known:
+                self._readable([path])
+                verdict = _CHECKED.get(key)[1]
+            if verdict is not None:
+                moved.append(self._move_aside(path, verdict))
+        return moved
+
+    def _move_aside(self, path: Path, why: str) -> Path:
+        folder = self.dir / QUARANTINE
+        folder.mkdir(exist_ok=True)
+        target = folder / path.name
+        if target.exists():
+            target = folder / f"{path.stem}-{uuid.uuid4().hex[:8]}{path.suffix}"
+        os.replace(path, target)
+        target.with_name(target.name + ".reason.txt").write_text(f"{path}: {why}\n")
+        STATS.incr("store_files_quarantined")
+        logger.warning("llmops: moved %s to %s: %s", path, target, why)
+        return target
 
     # --- reading ------------------------------------------------------------------------------
     def source_sql(self, snapshot: Snapshot) -> str:
@@ -275,13 +494,13 @@ class Table:
             if not acquired:
                 return False
             self._recover()
-            done = False
-            wal = sorted(self.wal_dir.glob("*.json"))
+            done = bool(self.quarantine())
+            wal = self._readable(self._files(self.wal_dir, ".json"))
             if wal and (force or len(wal) >= threshold):
                 select = f"SELECT {self.spec.select_list()} FROM {self._read_json(wal)}"
                 self._write_segment(wal, select)
                 done = True
-            for tier in _tiers_to_merge(sorted(self.segment_dir.glob("*.parquet"))):
+            for tier in _tiers_to_merge(self._readable(self._segments())):
                 parquet = f"read_parquet({_sql_list(tier)}, union_by_name=true)"
                 self._write_segment(tier, f"SELECT {self.spec.all_columns()} FROM {parquet}")
                 done = True
@@ -296,9 +515,10 @@ class Table:
         Returns:
             Whether this call compacted anything.
         """
-        if self.pending() < threshold or not self.writable():
-            return False
         try:
+            due = self.pending() >= threshold or _has_damage(self.dir)
+            if not due or not self.writable():
+                return False
             return self.compact(threshold=threshold)
         except Exception:
             STATS.incr("compaction_errors")
@@ -309,9 +529,12 @@ class Table:
 
     def _recover(self) -> None:
         """Finish or undo what a crashed compaction left (called under the exclusive lock)."""
-        for marker in self.segment_dir.glob("*.consumed"):
+        for marker in self._files(self.segment_dir, ".consumed"):
+            names = _marker_names(marker)
+            if names is None:
+                continue  # its segment goes to quarantine/ with it, the sources stay
             if marker.with_suffix(".parquet").exists():
-                for name in orjson.loads(marker.read_bytes()):
+                for name in names:
                     (self.wal_dir / name).unlink(missing_ok=True)
                     (self.segment_dir / name).unlink(missing_ok=True)
             marker.unlink(missing_ok=True)
@@ -341,13 +564,71 @@ class Table:
             )
         finally:
             con.close()
+        # On disk before any source is deleted: a power cut never leaves the rows only in a
+        # segment or marker the file system had not written yet.
+        _fsync_file(tmp)
         marker_tmp = self.segment_dir / f".{segment_id}.consumed.tmp"
-        marker_tmp.write_bytes(orjson.dumps([p.name for p in sources]))
+        self._write_file(marker_tmp, orjson.dumps([p.name for p in sources]), fsync=True)
         os.replace(marker_tmp, marker)
         os.replace(tmp, final)
+        _fsync_dir(self.segment_dir)
         for source in sources:
             source.unlink(missing_ok=True)
         marker.unlink()
+
+
+def _marker_names(marker: Path) -> list[str] | None:
+    """The file names a compaction marker lists, or None when it is unreadable or not a list."""
+    try:
+        names = orjson.loads(marker.read_bytes())
+    except FileNotFoundError:
+        return []
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return None
+    return names
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+_DAMAGED: dict[str, set[str]] = {}  # table folder → damaged files reported by this process
+
+
+def _report(path: Path, why: str) -> None:
+    """Count and log a file reads leave out, once per process and file."""
+    files = _DAMAGED.setdefault(str(path.parent.parent), set())
+    if str(path) in files:
+        return
+    files.add(str(path))
+    STATS.incr("store_files_damaged")
+    logger.warning(
+        "llmops: store file %s cannot be read (%s); left out of reads, and moved to %s/ by the "
+        "next compaction",
+        path,
+        why,
+        QUARANTINE,
+    )
+
+
+def _has_damage(table_dir: Path) -> bool:
+    return any(Path(p).exists() for p in _DAMAGED.get(str(table_dir), ()))
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # a file system that cannot sync a folder (network ones)
+        _fsync_file(folder)
 
 
 def _tiers_to_merge(segments: list[Path]) -> list[list[Path]]:

@@ -1,0 +1,158 @@
+"""A damaged or foreign file in the store: left out of reads, moved aside, nothing else lost."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import orjson
+import pytest
+
+import llmops
+from llmops._spanstore import open_store
+from llmops._store import QUARANTINE
+
+LLMOPS = str(Path(sys.executable).with_name("llmops"))
+
+
+@llmops.trace
+def step(i: int) -> int:
+    return i
+
+
+def _traced(home: Path, batches: int) -> None:
+    llmops.configure(home=home)
+    for i in range(batches):
+        step(i)
+        llmops.flush()
+
+
+def _count() -> int:
+    return int(llmops.query("SELECT count(*) AS n FROM spans")[0]["n"])
+
+
+def _spans_dir(home: Path) -> Path:
+    return home / "store" / "spans"
+
+
+BAD_BATCHES = {
+    "truncated.json": b'[{"trace_id":"ab',
+    "object.json": b"{}",
+    "binary.json": b"\x00\x01\x02garbage",
+    "0*.json": b"[]",  # DuckDB would read the name as a glob: every batch file again
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_BATCHES))
+def test_a_bad_batch_file_is_left_out_then_moved_aside(
+    tmp_path: Path, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    _traced(tmp_path, 3)
+    bad = _spans_dir(tmp_path) / "wal" / name
+    bad.write_bytes(BAD_BATCHES[name])
+    step(9)
+    with caplog.at_level(logging.WARNING, logger="llmops"):
+        assert _count() == 4  # every good span, the bad file left out
+        assert _count() == 4
+    assert llmops.stats()["store_files_damaged"] == 1
+    assert [r for r in caplog.records if str(bad) in r.getMessage()]  # named once, with why
+    assert len([r for r in caplog.records if "cannot be read" in r.getMessage()]) == 1
+
+    table = open_store(tmp_path / "store").table("spans")
+    assert table.compact(force=True, blocking=True)
+    moved = _spans_dir(tmp_path) / QUARANTINE / name
+    assert moved.read_bytes() == BAD_BATCHES[name]  # kept as it was, with the reason beside it
+    assert str(bad) in (moved.parent / f"{name}.reason.txt").read_text()
+    assert not bad.exists()
+    assert llmops.stats()["store_files_quarantined"] == 1
+    assert _count() == 4
+
+
+def test_the_cli_reads_past_a_bad_batch_file(tmp_path: Path) -> None:
+    _traced(tmp_path, 2)
+    (_spans_dir(tmp_path) / "wal" / "stray.json").write_text('[{"trace_id": "ab')
+    env = {**os.environ, "LLMOPS_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [LLMOPS, "sql", "SELECT count(*) AS n FROM spans", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert orjson.loads(out.stdout.splitlines()[-1]) == {"n": 2}
+
+
+def test_a_damaged_or_foreign_parquet_file(tmp_path: Path) -> None:
+    _traced(tmp_path, 2)
+    table = open_store(tmp_path / "store").table("spans")
+    table.compact(force=True, blocking=True)
+    segments = _spans_dir(tmp_path) / "parquet"
+    (segments / "seg-truncated.parquet").write_bytes(b"PAR1 and then nothing")
+    other = segments / "seg-other.parquet"
+    duckdb.sql(f"COPY (SELECT 1 AS x, 'mine' AS y) TO '{other}'")
+    foreign = segments / "mydata.parquet"  # a user's own file: never read, never removed
+    duckdb.sql(f"COPY (SELECT 1 AS x) TO '{foreign}'")
+    assert _count() == 2
+    assert llmops.stats()["store_files_damaged"] == 2
+
+    for i in range(8):  # enough segments for a size-tier merge
+        step(i)
+        llmops.flush()
+        table.compact(force=True, blocking=True)
+    assert _count() == 10
+    assert foreign.exists()
+    quarantined = sorted(p.name for p in (_spans_dir(tmp_path) / QUARANTINE).glob("*.parquet"))
+    assert quarantined == ["seg-other.parquet", "seg-truncated.parquet"]
+    why = (_spans_dir(tmp_path) / QUARANTINE / "seg-other.parquet.reason.txt").read_text()
+    assert "another schema" in why
+    assert "trace_id" in why
+
+
+@pytest.mark.parametrize("marker", [b"", b"42", b'"seg"', b"[1, 2]"])
+def test_an_unreadable_compaction_marker(tmp_path: Path, marker: bytes) -> None:
+    _traced(tmp_path, 3)
+    table = open_store(tmp_path / "store").table("spans")
+    table.compact(force=True, blocking=True)
+    (segment,) = (_spans_dir(tmp_path) / "parquet").glob("seg-*.parquet")
+    segment.with_suffix(".consumed").write_bytes(marker)
+    step(7)
+    # Which batch files the segment holds is unknown: it is left out, never read twice.
+    assert _count() == 1
+    assert llmops.stats()["store_files_damaged"] == 1
+    table.compact(force=True, blocking=True)
+    quarantine = _spans_dir(tmp_path) / QUARANTINE
+    assert (quarantine / segment.name).exists()
+    assert (quarantine / segment.with_suffix(".consumed").name).read_bytes() == marker
+    assert _count() == 1
+
+
+def test_compaction_due_never_raises_when_listing_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _traced(tmp_path, 1)
+    table = open_store(tmp_path / "store").table("spans")
+
+    def fail() -> int:
+        raise PermissionError(13, "Permission denied", str(table.wal_dir))
+
+    monkeypatch.setattr(table, "pending", fail)
+    assert table.compact_if_due(1) is False
+    assert llmops.stats()["compaction_errors"] == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder whatever its mode")
+def test_an_unlistable_segment_folder_is_an_error_not_an_empty_table(tmp_path: Path) -> None:
+    _traced(tmp_path, 2)
+    open_store(tmp_path / "store").table("spans").compact(force=True, blocking=True)
+    segments = _spans_dir(tmp_path) / "parquet"
+    segments.chmod(0)
+    try:
+        with pytest.raises(llmops.StoreError, match="parquet"):
+            _count()
+    finally:
+        segments.chmod(0o755)
