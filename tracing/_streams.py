@@ -202,11 +202,12 @@ def _relay(
     """Step ``generator`` inside its span, recording what it yields; end the span with it."""
     error: BaseException | None = None
     recorder.started = True
+    ctx = span_context  # then what the generator left current at its last step
     try:
         to_send: Any = None
         to_throw: BaseException | None = None
         while True:
-            step = otel_context.attach(span_context)
+            step = otel_context.attach(ctx)
             try:
                 if to_throw is not None:
                     item = generator.throw(to_throw)
@@ -216,13 +217,18 @@ def _relay(
                 recorder.completed = True
                 return stop.value
             finally:
+                ctx = otel_context.get_current()  # a span the generator opened stays open
                 otel_context.detach(step)
             recorder.add(item)
             to_send, to_throw = None, None
             try:
                 to_send = yield item
             except GeneratorExit:
-                generator.close()
+                step = otel_context.attach(ctx)  # its cleanup runs inside its span
+                try:
+                    generator.close()
+                finally:
+                    otel_context.detach(step)
                 raise
             except BaseException as exc:
                 to_throw = exc
@@ -253,11 +259,12 @@ async def _async_relay(
     """:func:`_relay` for async generators."""
     error: BaseException | None = None
     recorder.started = True
+    ctx = span_context  # then what the generator left current at its last step
     try:
         to_send: Any = None
         to_throw: BaseException | None = None
         while True:
-            step = otel_context.attach(span_context)
+            step = otel_context.attach(ctx)
             try:
                 if to_throw is not None:
                     item = await generator.athrow(to_throw)
@@ -267,13 +274,18 @@ async def _async_relay(
                 recorder.completed = True
                 return
             finally:
+                ctx = otel_context.get_current()  # a span the generator opened stays open
                 otel_context.detach(step)
             recorder.add(item)
             to_send, to_throw = None, None
             try:
                 to_send = yield item
             except GeneratorExit:
-                await generator.aclose()
+                step = otel_context.attach(ctx)  # its cleanup runs inside its span
+                try:
+                    await generator.aclose()
+                finally:
+                    otel_context.detach(step)
                 raise
             except BaseException as exc:
                 to_throw = exc

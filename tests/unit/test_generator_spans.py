@@ -118,3 +118,78 @@ def test_a_dropped_stream_whose_cleanup_fails_is_an_error(llmops_spans: SpanReco
     span = llmops_spans.by_name("leaky")
     assert span.status.is_ok is False
     assert len(llmops_spans.spans) == 1
+
+
+def _parent_name(recorder: SpanRecorder, name: str) -> str | None:
+    span = recorder.by_name(name)
+    if span.parent is None:
+        return None
+    parents = [s.name for s in recorder.spans if s.context.span_id == span.parent.span_id]
+    return parents[0] if parents else None
+
+
+def test_a_span_open_across_a_yield_stays_the_parent(llmops_spans: SpanRecorder) -> None:
+    @llmops.trace
+    def rows() -> Iterator[int]:
+        with llmops.span("cursor"):
+            for i in range(2):
+                yield i
+                with llmops.span(f"fetch{i}"):
+                    pass
+
+    assert list(rows()) == [0, 1]
+    assert _parent_name(llmops_spans, "fetch0") == "cursor"  # as without the decorator
+    assert _parent_name(llmops_spans, "fetch1") == "cursor"
+    assert _parent_name(llmops_spans, "cursor").endswith("rows")  # type: ignore[union-attr]
+
+
+async def test_an_async_span_open_across_a_yield_stays_the_parent(
+    llmops_spans: SpanRecorder,
+) -> None:
+    @llmops.trace
+    async def rows() -> AsyncIterator[int]:
+        with llmops.span("cursor"):
+            for i in range(2):
+                yield i
+                with llmops.span(f"fetch{i}"):
+                    pass
+
+    assert [i async for i in rows()] == [0, 1]
+    assert _parent_name(llmops_spans, "fetch1") == "cursor"
+
+
+def test_a_closed_streams_cleanup_runs_in_its_span(llmops_spans: SpanRecorder) -> None:
+    @llmops.trace(name="stream")
+    def stream() -> Iterator[int]:
+        try:
+            yield from range(5)
+        finally:
+            with llmops.span("release"):
+                pass
+
+    with llmops.session("s-1"):
+        tokens = stream()
+    assert next(tokens) == 0
+    with llmops.span("consumer"):
+        tokens.close()
+    assert _parent_name(llmops_spans, "release") == "stream"
+    assert llmops_spans.by_name("release").attributes[semconv.SESSION_ID] == "s-1"
+
+
+async def test_an_async_streams_cleanup_runs_in_its_span(llmops_spans: SpanRecorder) -> None:
+    @llmops.trace(name="stream")
+    async def stream() -> AsyncIterator[int]:
+        try:
+            for i in range(5):
+                yield i
+        finally:
+            with llmops.span("release"):
+                pass
+
+    with llmops.session("s-2"):
+        tokens = stream()
+    async for _ in tokens:
+        break
+    await tokens.aclose()  # a client that went away
+    assert _parent_name(llmops_spans, "release") == "stream"
+    assert llmops_spans.by_name("release").attributes[semconv.SESSION_ID] == "s-2"
