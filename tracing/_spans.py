@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+from collections import deque
 from collections.abc import Iterable, Mapping
 from time import perf_counter_ns
 from types import TracebackType
@@ -14,7 +15,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from llmops._internal import STATS, handle_internal_errors
 from llmops.tracing import semconv
-from llmops.tracing._capture import clean_text, to_attribute, to_json
+from llmops.tracing._capture import TEXT_TRUNCATION_MARKER, clean_text, to_attribute, to_json
 from llmops.tracing._state import RUNTIME, get_tracer
 
 # The exception event's attributes, named as the SDK's ``Span.record_exception`` names them
@@ -31,18 +32,67 @@ def error_type_name(exc: BaseException) -> str:
     return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
 
 
+# Frames kept of each traceback (and of each exception it chains), the innermost ones: where
+# the error was raised. Every span an exception passes through records it, so formatting every
+# frame would cost the square of the depth (a second for an error 200 traced calls deep).
+STACK_FRAMES = 48
+
+
+def _stacktrace(exc: BaseException) -> str:
+    """The formatted exception with its ``STACK_FRAMES`` innermost frames.
+
+    ``format_exception(limit=-n)`` still finds the source position of every frame (linear in
+    the depth, for every span the error passes): the traceback is cut to the last frames first,
+    as a new chain of the same frames (the exception itself is left as it is).
+    """
+    tail: deque[TracebackType] = deque(maxlen=STACK_FRAMES)
+    entry, depth = exc.__traceback__, 0
+    while entry is not None:
+        tail.append(entry)
+        entry, depth = entry.tb_next, depth + 1
+    if depth <= STACK_FRAMES:
+        return "".join(traceback.format_exception(exc, limit=-STACK_FRAMES))
+    cut: TracebackType | None = None
+    for kept in reversed(tail):
+        cut = TracebackType(cut, kept.tb_frame, kept.tb_lasti, kept.tb_lineno)
+    lines = traceback.format_exception(type(exc), exc, cut, limit=-STACK_FRAMES)
+    return f"({depth - STACK_FRAMES} outer frames not shown)\n" + "".join(lines)
+
+
 def _exception_text(exc: BaseException) -> tuple[str, str]:
-    """The exception's message and traceback as valid UTF-8 (a path may hold lone surrogates)."""
+    """The exception's message and traceback as valid UTF-8 (a path may hold lone surrogates),
+    each at most ``max_attribute_bytes`` characters: the message's head, the traceback's tail."""
     try:
         message = str(exc)
     except Exception:
         message = f"<unprintable {type(exc).__qualname__}>"
-    stacktrace = "".join(traceback.format_exception(exc))
+    stacktrace = _stacktrace(exc)
+    limit = RUNTIME.capture.max_attribute_bytes
+    if len(message) > limit:
+        message = message[:limit] + TEXT_TRUNCATION_MARKER.format(total=len(message))
+    if len(stacktrace) > limit:
+        marker = TEXT_TRUNCATION_MARKER.format(total=len(stacktrace)) + "\n"
+        stacktrace = marker + stacktrace[-limit:]
     return clean_text(message), clean_text(stacktrace)
+
+
+_CANCELLED_MODULES = frozenset({"asyncio.exceptions"})
+
+
+def _is_cancellation(exc: BaseException) -> bool:
+    """Whether ``exc`` is asyncio's ``CancelledError`` (found by name: asyncio is not imported
+    by ``import llmops``)."""
+    return any(
+        cls.__name__ == "CancelledError" and cls.__module__ in _CANCELLED_MODULES
+        for cls in type(exc).__mro__
+    )
 
 
 def record_error(span: Span, exc: BaseException) -> None:
     """Mark ``span`` failed by ``exc``: ``error.type``, an ERROR status and an exception event.
+
+    A cancellation (``asyncio.CancelledError``) is not an error of the span: it gets
+    ``llmops.cancelled = true`` and keeps an unset status.
 
     The event is the one the SDK's ``record_exception`` adds, its text made valid UTF-8 first:
     an exporter drops an attribute it cannot encode.
@@ -50,6 +100,11 @@ def record_error(span: Span, exc: BaseException) -> None:
     if not span.is_recording():
         return
     with handle_internal_errors("record_error"):
+        if _is_cancellation(exc):
+            # Not a failure of this span's work: the caller gave up (a client that went away,
+            # a task group cancelling the siblings of a task that failed, a timeout above).
+            span.set_attribute(semconv.LLMOPS_CANCELLED, True)
+            return
         type_name = clean_text(error_type_name(exc))
         message, stacktrace = _exception_text(exc)
         span.set_attribute(semconv.ERROR_TYPE, type_name)

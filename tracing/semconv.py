@@ -53,6 +53,7 @@ LLMOPS_COST_SOURCE = "llmops.cost.source"
 LLMOPS_GUARDRAIL_FINDINGS = "llmops.guardrail.findings"
 LLMOPS_TRUNCATED = "llmops.truncated"  # names of attributes that hit the size cap
 LLMOPS_GENERATOR_COMPLETED = "llmops.generator.completed"
+LLMOPS_CANCELLED = "llmops.cancelled"  # the call was cancelled (asyncio): not an error
 LLMOPS_GENERATOR_ITEMS = "llmops.generator.items"
 LLMOPS_TIME_TO_FIRST_ITEM_MS = "llmops.stream.time_to_first_item_ms"
 
