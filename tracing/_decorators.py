@@ -267,17 +267,39 @@ def _decorate(func: Any, spec_factory: Callable[[Callable[..., Any]], _SpanSpec]
     from llmops.tracing._streams import STREAM_MARK, wrap_stream
 
     stream = getattr(func, STREAM_MARK, None)
-    if stream == "async" or (stream is None and inspect.isasyncgenfunction(func)):
+    kind = _unwrapped(func)  # a partial or a callable instance: what it calls decides
+    if stream == "async" or (stream is None and inspect.isasyncgenfunction(kind)):
         return wrap_stream(func, spec, "async")
-    if stream == "sync" or inspect.isgeneratorfunction(func):
+    if stream == "sync" or inspect.isgeneratorfunction(kind):
         return wrap_stream(func, spec, "sync")
-    if inspect.iscoroutinefunction(func):
+    if inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(kind):
         return _wrap_async(func, spec)
     return _wrap_sync(func, spec)
 
 
+def _unwrapped(func: Any) -> Any:
+    """What names and kinds a callable: a ``functools.partial``'s function, a callable
+    instance's ``__call__`` (never the instance's repr, which holds its memory address)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.isroutine(func) or isinstance(func, type):
+        return func
+    return type(func).__call__  # callable, checked by the caller
+
+
 def _qualname(func: Callable[..., Any]) -> str:
-    return getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
+    target = _unwrapped(func)
+    if target is not func and not isinstance(func, functools.partial):
+        return type(func).__qualname__  # a callable instance: its class names it
+    return getattr(target, "__qualname__", None) or getattr(target, "__name__", None) or "call"
+
+
+def _short_name(func: Callable[..., Any], default: str) -> str:
+    """The function's own name (a tool's or an agent's name), through partials and instances."""
+    name = getattr(func, "__name__", None)
+    if isinstance(name, str):
+        return name
+    return _qualname(func).rsplit(".", 1)[-1] or default
 
 
 def _docstring(func: Callable[..., Any]) -> str | None:
@@ -446,7 +468,7 @@ def agent(
 
     def build(f: Callable[..., Any]) -> _SpanSpec:
         agent_name = name or (config.name if config is not None else None)
-        agent_name = agent_name or getattr(f, "__name__", "agent")
+        agent_name = agent_name or _short_name(f, "agent")
         agent_version = version or (scope or {}).get(semconv.GEN_AI_AGENT_VERSION)
         return _spec(
             f,
@@ -500,7 +522,7 @@ def tool(
     _check_options("tool", name, attributes)
 
     def build(f: Callable[..., Any]) -> _SpanSpec:
-        tool_name = name or getattr(f, "__name__", "tool")
+        tool_name = name or _short_name(f, "tool")
         return _spec(
             f,
             name=f"{semconv.OPERATION_EXECUTE_TOOL} {tool_name}",
@@ -561,7 +583,7 @@ def llm(
     def build(f: Callable[..., Any]) -> _SpanSpec:
         return _spec(
             f,
-            name=f"{operation} {name or model or getattr(f, '__name__', 'llm')}",
+            name=f"{operation} {name or model or _short_name(f, 'llm')}",
             kind=SpanKind.CLIENT,
             attributes={
                 semconv.GEN_AI_OPERATION_NAME: operation,

@@ -382,3 +382,36 @@ def test_payloads_go_through_the_sdk_when_it_limits_value_length(
     span.end()
     set_clean_attributes(span, {semconv.OUTPUT_VALUE: '"late"'})  # ended: nothing changes
     assert semconv.OUTPUT_VALUE not in span.attributes
+
+
+class _AsyncTool:
+    async def __call__(self, query: str) -> str:
+        await asyncio.sleep(0)
+        raise RuntimeError(f"no result for {query}")
+
+
+class _Doubler:
+    def __call__(self, x: int) -> int:
+        return 2 * x
+
+
+async def test_a_callable_instance_with_an_async_call(llmops_spans: SpanRecorder) -> None:
+    search = llmops.tool(_AsyncTool())
+    with pytest.raises(RuntimeError, match="no result for cats"):
+        await search("cats")
+    span = llmops_spans.by_name("execute_tool _AsyncTool")  # the work ran inside the span
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes[semconv.ERROR_TYPE] == "RuntimeError"
+    assert span.attributes[semconv.GEN_AI_TOOL_NAME] == "_AsyncTool"
+
+
+def test_partials_and_instances_are_named_without_addresses(llmops_spans: SpanRecorder) -> None:
+    import functools
+
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    assert llmops.trace(_Doubler())(2) == 4
+    assert llmops.tool(functools.partial(add, 1))(2) == 3
+    assert llmops_spans.names() == ["_Doubler", "execute_tool add"]
+    assert " at 0x" not in "".join(llmops_spans.names())
