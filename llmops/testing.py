@@ -32,7 +32,12 @@ class SpanRecorder:
 
     @property
     def spans(self) -> list[ReadableSpan]:
-        """Finished spans in the order they ended."""
+        """Finished spans in the order they ended (a stream dropped without ever being iterated
+        included: its span ends here, as the next traced call or flush would end it)."""
+        from llmops.tracing._decorators import _ABANDONED, end_abandoned_streams
+
+        if _ABANDONED:
+            end_abandoned_streams()
         return list(self.exporter.get_finished_spans())
 
     def names(self) -> list[str]:
