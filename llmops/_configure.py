@@ -419,7 +419,8 @@ def stats() -> dict[str, Any]:
     Returns:
         ``spans_started``, ``spans_ended``, ``spans_exported`` (per exporter), ``spans_dropped``
         (per reason, e.g. ``queue_full:otlp``, ``export_failed:duckdb``, ``tail_sampled_out``),
-        ``queue_depth``, ``internal_errors``, ``capture_fallbacks``, ``compaction_errors`` (the
+        ``queue_depth``, ``internal_errors``, ``capture_fallbacks``, ``invalid_usage`` (token
+        counts that were not whole numbers, not recorded), ``compaction_errors`` (the
         store's, each leaving its batch files readable as they are), ``store_files_damaged``
         (files the store cannot read, left out of reads), ``store_files_quarantined`` (those
         moved to ``quarantine/``) and ``overhead`` (the

@@ -75,6 +75,7 @@ class Stats:
                 "spans_dropped": dict(self.dropped),
                 "internal_errors": self.counters["internal_errors"],
                 "capture_fallbacks": self.counters["capture_fallbacks"],
+                "invalid_usage": self.counters["invalid_usage"],
                 "compaction_errors": self.counters["compaction_errors"],
                 "store_files_damaged": self.counters["store_files_damaged"],
                 "store_files_quarantined": self.counters["store_files_quarantined"],

@@ -121,6 +121,23 @@ def record_error(span: Span, exc: BaseException) -> None:
         span.set_status(Status(StatusCode.ERROR, status[:1024]))
 
 
+def _token_count(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    STATS.incr("invalid_usage")
+    STATS.log_once_in_a_while(
+        "invalid-usage",
+        "llmops: a token count must be a whole number >= 0; got %s %.40r (not recorded)",
+        type(value).__name__,
+        value,
+    )
+    return None
+
+
 def set_clean_attributes(span: Span, attributes: Mapping[str, str | tuple[str, ...]]) -> None:
     """Set attributes whose values are already valid: text (valid UTF-8) or tuples of text.
 
@@ -219,9 +236,13 @@ class LlmopsSpan:
     def set_usage(
         self, *, input_tokens: int | None = None, output_tokens: int | None = None
     ) -> None:
-        """Record token usage (``gen_ai.usage.input_tokens`` / ``output_tokens``)."""
-        self.set_attribute(semconv.GEN_AI_USAGE_INPUT_TOKENS, input_tokens)
-        self.set_attribute(semconv.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
+        """Record token usage (``gen_ai.usage.input_tokens`` / ``output_tokens``).
+
+        A count that is not a whole number of tokens (``3.5``, ``True``, ``"12"``, negative) is
+        not recorded: counted as ``invalid_usage`` in ``llmops.stats()`` and logged.
+        """
+        self.set_attribute(semconv.GEN_AI_USAGE_INPUT_TOKENS, _token_count(input_tokens))
+        self.set_attribute(semconv.GEN_AI_USAGE_OUTPUT_TOKENS, _token_count(output_tokens))
 
     def set_model(
         self,

@@ -127,3 +127,15 @@ async def test_an_async_stream_whose_task_is_cancelled(llmops_spans: SpanRecorde
     assert span.status.status_code is StatusCode.UNSET
     assert span.attributes[semconv.LLMOPS_CANCELLED] is True
     assert span.attributes[semconv.LLMOPS_GENERATOR_COMPLETED] is False
+
+
+@pytest.mark.parametrize("bad", [3.5, True, "12", -1])
+def test_a_token_count_that_is_not_a_whole_number_is_not_recorded(
+    llmops_spans: SpanRecorder, bad: object
+) -> None:
+    with llmops.span("call"):
+        llmops.current_span().set_usage(input_tokens=bad, output_tokens=7.0)  # type: ignore[arg-type]
+    attributes = llmops_spans.attributes("call")
+    assert semconv.GEN_AI_USAGE_INPUT_TOKENS not in attributes
+    assert attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 7
+    assert llmops.stats()["invalid_usage"] == 1
