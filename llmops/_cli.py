@@ -179,7 +179,7 @@ def list_traces(
     )
     from llmops._render import rows_table
 
-    console.print(rows_table(rows, title="traces"))
+    console.print(rows_table(rows, title="traces", whole=("trace",)))
     if not rows:
         from llmops._configure import active_settings
 
@@ -204,7 +204,7 @@ def show(
         print_error(console, f"{len(matches)} traces match {trace_id!r}{detail}")
         raise typer.Exit(2)
     rows = _query("SELECT * FROM spans WHERE trace_id = ?", [matches[0]["trace_id"]])
-    console.print(trace_tree(rows))
+    console.print(trace_tree(rows, width=console.width))
 
 
 @app.command()

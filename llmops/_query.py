@@ -11,6 +11,8 @@ from llmops._errors import StoreError
 if TYPE_CHECKING:
     import duckdb
 
+EMPTY_QUERY = "empty query: give a SQL statement, e.g. SELECT * FROM traces"
+
 
 @contextmanager
 def store_connection() -> Iterator[duckdb.DuckDBPyConnection]:
@@ -47,7 +49,8 @@ def query(
         flush: Export this process's finished spans first, so they are visible.
 
     Raises:
-        StoreError: The SQL is invalid or the store cannot be read; the message says which.
+        StoreError: The SQL is invalid or empty, or the store cannot be read; the message says
+            which.
 
     Example:
         >>> llmops.query("SELECT model, sum(cost_usd) FROM spans GROUP BY model")
@@ -61,6 +64,8 @@ def query(
     try:
         with store_connection() as con:
             cursor = con.execute(sql, params) if params is not None else con.execute(sql)
+            if cursor is None:  # DuckDB's answer to text with no statement: blank, comments, ";"
+                raise StoreError(EMPTY_QUERY)
             return dict_rows(cursor)
     except duckdb.Error as exc:
         raise StoreError(f"query failed: {exc}") from None

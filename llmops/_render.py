@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from rich.console import Console
@@ -36,8 +37,17 @@ def _span_label(row: dict[str, Any]) -> str:
     return "  ".join(parts)
 
 
-def trace_tree(rows: list[dict[str, Any]]) -> Tree:
-    """A tree of one trace's spans (rows from the ``spans`` view), children in start order."""
+_TREE_INDENT = 4  # columns each level of a rich Tree indents
+_LABEL_ROOM = 40  # columns a span's label keeps however deep it is
+
+
+def trace_tree(rows: list[dict[str, Any]], width: int = 80) -> Tree:
+    """A tree of one trace's spans (rows from the ``spans`` view), children in start order.
+
+    Indentation stops where it would leave a label less than ``_LABEL_ROOM`` of ``width``
+    columns (rich drops what does not fit): deeper spans are drawn at that indentation, in
+    order, each with its depth as a number (``[depth 37]``, the root span being depth 1).
+    """
     rows = sorted(rows, key=lambda r: r["start_time"])
     ids = {r["span_id"] for r in rows}
     children: dict[str | None, list[dict[str, Any]]] = {}
@@ -46,22 +56,53 @@ def trace_tree(rows: list[dict[str, Any]]) -> Tree:
         children.setdefault(parent, []).append(row)
     trace_id = rows[0]["trace_id"] if rows else "?"
     root = Tree(f"trace [magenta]{escape(str(trace_id))}[/magenta]")
-
-    def add(node: Tree, parent: str | None) -> None:
-        for child in children.get(parent, []):
-            add(node.add(_span_label(child)), child["span_id"])
-
-    add(root, None)
+    max_depth = max(1, (width - _LABEL_ROOM) // _TREE_INDENT)
+    placed: set[str] = set()
+    # Roots first; a span in a cycle of parent ids (a broken store) is a root of its own.
+    for row in [*children.get(None, []), *rows]:
+        if row["span_id"] not in placed:
+            _add_subtree(root, row, children, max_depth, placed)
     return root
 
 
-def rows_table(rows: list[dict[str, Any]], title: str | None = None) -> Table:
+def _add_subtree(
+    root: Tree,
+    top: dict[str, Any],
+    children: dict[str | None, list[dict[str, Any]]],
+    max_depth: int,
+    placed: set[str],
+) -> None:
+    """Add ``top`` and its descendants under ``root``, depth first, without recursion (a trace
+    can be deeper than Python's recursion limit)."""
+    stack: list[tuple[Tree, dict[str, Any], int]] = [(root, top, 1)]
+    while stack:
+        parent, row, depth = stack.pop()
+        if row["span_id"] in placed:
+            continue
+        placed.add(row["span_id"])
+        label = _span_label(row)
+        if depth > max_depth:
+            label = f"[dim]{escape(f'[depth {depth}]')}[/dim] {label}"
+        node = parent.add(label)
+        below = node if depth < max_depth else parent  # past the limit, no more indentation
+        for child in reversed(children.get(row["span_id"], [])):
+            stack.append((below, child, depth + 1))
+
+
+def rows_table(
+    rows: list[dict[str, Any]], title: str | None = None, whole: Collection[str] = ()
+) -> Table:
+    """A table of query rows; the ``whole`` columns (ids to copy) are never wrapped, the others
+    fold to fit the width."""
     table = Table(title=title, show_lines=False)
     if not rows:
         table.add_column("(no rows)")
         return table
     for column in rows[0]:
-        table.add_column(Text(str(column)), overflow="fold")
+        if column in whole:
+            table.add_column(Text(str(column)), no_wrap=True, overflow="ignore")
+        else:
+            table.add_column(Text(str(column)), overflow="fold")
     for row in rows:
         table.add_row(*(Text("" if v is None else str(v)) for v in row.values()))
     return table

@@ -203,3 +203,70 @@ def test_stored_text_is_printed_as_text_not_markup(tmp_path: Path) -> None:
     unknown = _run(home, "traces", "show", "[/x]", check=False)
     assert unknown.returncode == 2
     assert "'[/x]'" in unknown.stdout
+
+
+@pytest.mark.parametrize("statement", ["", "  ", "-- nothing here"])
+def test_empty_sql_is_a_one_line_error(tmp_path: Path, statement: str) -> None:
+    result = _run(tmp_path / "home", "sql", "--", statement, check=False)
+    assert result.returncode == 2
+    expected = "error: empty query: give a SQL statement, e.g. SELECT * FROM traces"
+    assert result.stdout.strip() == expected  # one line, no traceback
+    assert "Traceback" not in result.stderr
+
+
+def _run_narrow(home: Path, *args: str) -> str:
+    """``llmops ARGS`` as an 80-column terminal, or a pipe, shows it; the output."""
+    env = dict(os.environ, LLMOPS_HOME=str(home), COLUMNS="80")
+    env.pop("LLMOPS_RAISE_INTERNAL_ERRORS", None)
+    result = subprocess.run([LLMOPS, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"llmops {' '.join(args)} failed:\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def deep_trace_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A store with one trace: a root span over a traced function recursing 210 deep."""
+    home = tmp_path_factory.mktemp("deep") / "home"
+    script = (
+        "import llmops\n"
+        "@llmops.trace(name='level')\n"
+        "def level(n: int) -> int:\n"
+        "    return n if n == 0 else level(n - 1)\n"
+        "with llmops.span('root'):\n"
+        "    level(209)\n"
+        "for i in range(3):  # wide rows for the list\n"
+        "    with llmops.session(f'a-rather-long-session-id-{i:04}'):\n"
+        "        with llmops.span('invoke_agent a-bot-with-a-long-name'):\n"
+        "            pass\n"
+        "llmops.flush()\n"
+    )
+    env = dict(os.environ, LLMOPS_HOME=str(home))
+    env.pop("LLMOPS_RAISE_INTERNAL_ERRORS", None)
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
+    deep = "SELECT trace_id FROM traces WHERE root_name = 'root'"
+    rows = _run(home, "sql", deep, "--json").stdout.splitlines()
+    assert len(rows) == 1
+    return home, rows[0].split('"')[3]
+
+
+def test_a_deep_trace_shows_every_span_in_80_columns(deep_trace_home: tuple[Path, str]) -> None:
+    home, trace_id = deep_trace_home
+    shown = _run_narrow(home, "traces", "show", trace_id[:16])
+    lines = shown.splitlines()
+    assert sum(1 for line in lines if " level " in f"{line} ") == 210
+    assert sum(1 for line in lines if " root " in f"{line} ") == 1
+    assert all(len(line) <= 80 for line in lines)
+    assert "[depth 211]" in shown  # the deepest span: its depth, as the indentation stops
+    depths = [int(d) for d in re.findall(r"\[depth (\d+)\]", shown)]
+    assert depths == sorted(depths)
+    assert depths[-1] == 211
+
+
+def test_trace_ids_are_listed_whole_in_80_columns(deep_trace_home: tuple[Path, str]) -> None:
+    home, _ = deep_trace_home
+    ids = _run(home, "sql", "SELECT trace_id FROM traces", "--json").stdout.splitlines()
+    assert len(ids) == 4
+    listed = _run_narrow(home, "traces", "list")
+    for row in ids:
+        assert row.split('"')[3][:16] in listed  # on one line, whole, so it can be copied
+    assert all(len(line) <= 80 for line in listed.splitlines())
