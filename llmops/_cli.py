@@ -228,14 +228,20 @@ def sql(
 @store_app.command("compact")
 def compact() -> None:
     """Fold flushed batch files into Parquet segments now."""
+    import duckdb
+
     from llmops._configure import active_settings
     from llmops._spanstore import open_store
 
     store = open_store(active_settings().store_dir())
     for name, table in store.tables.items():
-        pending = table.pending()
-        table.compact(force=True, blocking=True)
-        console.print(f"{name}: compacted {pending} batch files")
+        try:
+            pending = table.pending()
+            table.compact(force=True, blocking=True)
+        except (OSError, duckdb.Error) as exc:
+            print_error(console, f"{name}: compaction failed: {exc}")
+            raise typer.Exit(2) from None
+        console.print(f"{name}: compacted {pending} batch files", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -156,3 +156,18 @@ def test_an_unlistable_segment_folder_is_an_error_not_an_empty_table(tmp_path: P
             _count()
     finally:
         segments.chmod(0o755)
+
+
+def test_store_compact_that_fails_is_a_one_line_error(tmp_path: Path) -> None:
+    _traced(tmp_path, 2)
+    segments = _spans_dir(tmp_path) / "parquet"
+    segments.rmdir()
+    segments.write_text("a file where the segment folder goes")
+    env = {**os.environ, "LLMOPS_HOME": str(tmp_path), "COLUMNS": "200"}
+    out = subprocess.run(
+        [LLMOPS, "store", "compact"], capture_output=True, text=True, env=env, check=False
+    )
+    assert out.returncode == 2
+    assert "Traceback" not in out.stdout + out.stderr
+    assert "spans: compaction failed" in out.stdout
+    assert str(segments) in out.stdout
