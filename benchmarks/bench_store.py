@@ -218,6 +218,7 @@ def run(quick: bool = False) -> BenchResult:
         scrub_s = scrub_only(spans)
         scrub_python_s = scrub_only(spans, prefilter="python")
         long_spans = make_spans(2000, turns=40)
+        long_export = export_all(long_spans, os.path.join(folder, "long"))
         long_scrub_s = scrub_only(long_spans)
         long_scrub_python_s = scrub_only(long_spans, prefilter="python")
         rows, segments, leftover = stored_rows(os.path.join(folder, "store"))
@@ -242,6 +243,10 @@ def run(quick: bool = False) -> BenchResult:
             note="2,000 spans whose input.value is 40 of the prompts: 'key', digits, colons"),
         Row("CPU time per span (all threads)", timing["cpu_s"] / n * 1e6, "µs",
             inline["cpu_s"] / n * 1e6, "inline"),
+        Row("export + compactions, 18 KB prompts", len(long_spans) / long_export["total_s"],
+            "spans/s", rate, "500-byte prompts",
+            note=f"CPU {long_export['cpu_s'] / len(long_spans) * 1e6:.0f} µs a span, all "
+            "threads: writing the batch file and parsing it again at compaction"),
         Row("export only (no final compaction)", n / timing["export_s"], "spans/s", floor,
             "orjson to /dev/null"),
         Row("spans_to_rows conversion alone", n / convert_s, "spans/s", floor,
@@ -258,6 +263,7 @@ def run(quick: bool = False) -> BenchResult:
         "orjson_dump_s": dump_s,
         **timing,
         "inline": inline,
+        "long_prompts": long_export,
         "chain": chain,
         "scrub_s": scrub_s,
         "scrub_python_prefilter_s": scrub_python_s,

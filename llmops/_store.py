@@ -558,6 +558,9 @@ class Table:
         marker = self.segment_dir / f"{segment_id}.consumed"
         con = connect()
         try:
+            # One thread: compaction is background work in the application's own process, and
+            # DuckDB's default (a thread per core) costs ~30% more CPU in all for ~10% less time.
+            con.execute("SET threads = 1")
             con.execute(
                 f"COPY ({select_sql}) TO {sql_string(tmp)} "
                 "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)"
