@@ -361,15 +361,20 @@ class Table:
         rest = [path for path in paths if path not in bad]
         if not rest:
             return bad
+        import duckdb
+
         con = connect()
         try:
             try:
                 bad.update(self._check_batch(con, rest))
-            except Exception:
+            except duckdb.InvalidInputException:
                 for path in rest:
                     try:
                         bad.update(self._check_batch(con, [path]))
-                    except Exception as exc:
+                    except duckdb.InvalidInputException as exc:
+                        # What the file holds: malformed JSON, not Parquet, cut short. Anything
+                        # else (a file it cannot open, memory) fails this read as it is, and
+                        # never sends a good file to quarantine.
                         bad[path] = _first_line(exc)
         finally:
             con.close()
@@ -379,7 +384,8 @@ class Table:
         """Read ``paths`` (all batch files, or all segments); a file of another schema is bad.
 
         Raises:
-            duckdb.Error: One of the files cannot be read at all.
+            duckdb.InvalidInputException: One of the files is not what it should be.
+            duckdb.Error: Another failure (a file it cannot open): nothing is said of the files.
         """
         if paths[0].suffix == ".json":
             con.execute(f"SELECT count(*) FROM {self._read_json(paths)}").fetchall()

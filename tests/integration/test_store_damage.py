@@ -171,3 +171,25 @@ def test_store_compact_that_fails_is_a_one_line_error(tmp_path: Path) -> None:
     assert "Traceback" not in out.stdout + out.stderr
     assert "spans: compaction failed" in out.stdout
     assert str(segments) in out.stdout
+
+
+def test_a_failure_that_is_not_the_files_never_quarantines_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmops._store import _CHECKED, Table
+
+    _traced(tmp_path, 2)
+    monkeypatch.setattr(_CHECKED, "_verdicts", {})  # as another process: files not checked yet
+    real = Table._check_batch
+
+    def failing(self: Table, con: object, paths: list[Path]) -> dict[Path, str]:
+        raise duckdb.IOException("IO Error: Too many open files")
+
+    monkeypatch.setattr(Table, "_check_batch", failing)
+    with pytest.raises(llmops.StoreError, match="Too many open files"):
+        _count()
+    open_store(tmp_path / "store").table("spans").compact_if_due(1)  # counted, nothing moved
+    monkeypatch.setattr(Table, "_check_batch", real)
+    assert not (_spans_dir(tmp_path) / QUARANTINE).exists()
+    assert llmops.stats()["store_files_damaged"] == 0
+    assert _count() == 2
