@@ -76,35 +76,44 @@ QUARANTINE = "quarantine"
 
 
 class _Checked:
-    """Files already checked in this process: (path, size, mtime) → None if readable, else why.
+    """Files this process checked: path → (size, mtime, None if readable, else why not).
 
     Batch files and segments never change once renamed into place, so one check holds for the
-    life of the file; a new file under an old name has another size or time.
+    life of the file (a new file under an old name has another size or time). Entries go when
+    compaction deletes or moves the file.
     """
 
     def __init__(self) -> None:
-        self._verdicts: dict[tuple[str, int, int], str | None] = {}
+        self._files: dict[str, tuple[int, int, str | None]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(path: Path) -> tuple[str, int, int] | None:
+    def stamp(path: Path) -> tuple[int, int] | None:
+        """The file's size and modification time, or None when it is gone."""
         try:
             stat = path.stat()
         except FileNotFoundError:
             return None
-        return (str(path), stat.st_size, stat.st_mtime_ns)
+        return (stat.st_size, stat.st_mtime_ns)
 
-    def get(self, key: tuple[str, int, int]) -> tuple[bool, str | None]:
+    def known(self, path: Path, stamp: tuple[int, int]) -> tuple[bool, str | None]:
+        """Whether ``path`` as it is now was checked, and the verdict."""
         with self._lock:
-            if key in self._verdicts:
-                return True, self._verdicts[key]
-        return False, None
+            entry = self._files.get(str(path))
+        if entry is None or entry[:2] != stamp:
+            return False, None
+        return True, entry[2]
 
-    def put(self, key: tuple[str, int, int], verdict: str | None) -> None:
+    def put(self, path: Path, stamp: tuple[int, int], verdict: str | None) -> None:
         with self._lock:
-            if len(self._verdicts) >= 100_000:  # bounded; a cleared entry is only checked again
-                self._verdicts.clear()
-            self._verdicts[key] = verdict
+            if len(self._files) >= 100_000:  # bounded; a cleared entry is only checked again
+                self._files.clear()
+            self._files[str(path)] = (*stamp, verdict)
+
+    def forget(self, paths: Sequence[Path]) -> None:
+        with self._lock:
+            for path in paths:
+                self._files.pop(str(path), None)
 
 
 _CHECKED = _Checked()
@@ -203,9 +212,9 @@ class Table:
             self._write_file(tmp, data, fsync)
         final = self.wal_dir / f"{name}.json"
         os.replace(tmp, final)
-        key = _CHECKED.key(final)
-        if key is not None:
-            _CHECKED.put(key, None)  # written here, by orjson: readable
+        stamp = _CHECKED.stamp(final)
+        if stamp is not None:
+            _CHECKED.put(final, stamp, None)  # written here, by orjson: readable
         return final
 
     @staticmethod
@@ -275,21 +284,25 @@ class Table:
 
     @staticmethod
     def _files(folder: Path, suffix: str) -> list[Path]:
-        """The files in ``folder`` ending in ``suffix``, temporary ``.`` files left out.
+        """The regular files in ``folder`` ending in ``suffix``, temporary ``.`` files left out.
 
         Raises:
             OSError: The folder exists but cannot be listed (``Path.glob`` would say nothing,
                 and a read would silently miss every file in it).
         """
+        found = []
         try:
             with os.scandir(folder) as entries:
-                return sorted(
-                    Path(e.path)
-                    for e in entries
-                    if e.name.endswith(suffix) and not e.name.startswith(".")
-                )
+                for entry in entries:
+                    if not entry.name.endswith(suffix) or entry.name.startswith("."):
+                        continue
+                    if entry.is_file():
+                        found.append(Path(entry.path))
+                    else:
+                        _note_ignored(Path(entry.path), "not a regular file")
         except FileNotFoundError:
             return []
+        return sorted(found)
 
     def _segments(self) -> list[Path]:
         """The Parquet segments compaction wrote; other Parquet files there are not read."""
@@ -298,62 +311,78 @@ class Table:
             if path.name.startswith(SEGMENT_PREFIX):
                 segments.append(path)
             else:
-                STATS.log_once_in_a_while(
-                    f"foreign:{path}",
-                    "llmops: %s is not a segment of this store (they are named %s*); not read",
-                    path,
-                    SEGMENT_PREFIX,
+                _note_ignored(
+                    path, f"not a segment of this store (they are named {SEGMENT_PREFIX}*)"
                 )
         return segments
 
+    def _markers(self) -> list[tuple[Path, Path, list[str] | None]]:
+        """Each compaction marker, its segment, and the files it lists (None: unreadable)."""
+        return [
+            (marker, marker.with_suffix(".parquet"), _marker_names(marker))
+            for marker in self._files(self.segment_dir, ".consumed")
+        ]
+
     def _list_files(self) -> Snapshot:
+        segments = self._segments()
+        verdicts = self._verdicts(segments)
         consumed: set[str] = set()
-        for marker in self._files(self.segment_dir, ".consumed"):
-            segment = marker.with_suffix(".parquet")
-            if not segment.exists():
+        for marker, segment, names in self._markers():
+            if segment not in verdicts:
                 continue  # a compaction that had not renamed its segment: sources intact
-            names = _marker_names(marker)
             if names is None:
-                # Which batch files it holds is unknown: read them, not it (moved aside later).
-                consumed.add(segment.name)
+                # Which files it holds is unknown: read them, not it (moved aside later).
                 _report(segment, f"its compaction marker {marker.name} cannot be read")
-            else:
+                verdicts[segment] = "unreadable marker"
+            elif verdicts[segment] is None:
                 consumed.update(names)
-        parquet = [p for p in self._segments() if p.name not in consumed]
+            # A damaged segment's marker is not trusted: its sources are read instead.
+        parquet = [p for p in segments if verdicts[p] is None and p.name not in consumed]
         wal = [p for p in self._files(self.wal_dir, ".json") if p.name not in consumed]
-        return Snapshot(parquet=self._readable(parquet), wal=self._readable(wal))
+        return Snapshot(parquet=parquet, wal=self._readable(wal))
 
     # --- damaged files ------------------------------------------------------------------------
     def _readable(self, paths: list[Path]) -> list[Path]:
         """``paths`` less the files that cannot be read (each reported once per process)."""
-        if not paths:
-            return paths
+        return [path for path, verdict in self._verdicts(paths).items() if verdict is None]
+
+    def _verdicts(self, paths: list[Path]) -> dict[Path, str | None]:
+        """Each of ``paths`` still there: None when readable, else why not.
+
+        Files not checked before are checked together, in one DuckDB call.
+        """
         verdicts: dict[Path, str | None] = {}
-        unknown: list[tuple[Path, tuple[str, int, int]]] = []
+        unknown: list[tuple[Path, tuple[int, int]]] = []
         for path in paths:
-            key = _CHECKED.key(path)
-            if key is None:
+            stamp = _CHECKED.stamp(path)
+            if stamp is None:
                 continue  # gone since it was listed
-            known, verdict = _CHECKED.get(key)
+            known, verdict = _CHECKED.known(path, stamp)
             if known:
                 verdicts[path] = verdict
             else:
-                unknown.append((path, key))
+                unknown.append((path, stamp))
         if unknown:
             found = self._check([path for path, _ in unknown])
-            for path, key in unknown:
+            for path, stamp in unknown:
                 verdict = found.get(path)
-                _CHECKED.put(key, verdict)
+                _CHECKED.put(path, stamp, verdict)
                 verdicts[path] = verdict
                 if verdict is not None:
                     _report(path, verdict)
-        return [path for path, verdict in verdicts.items() if verdict is None]
+        return verdicts
 
     def _check(self, paths: list[Path]) -> dict[Path, str]:
         """Why each of ``paths`` that cannot be read cannot be (readable ones are left out).
 
         One DuckDB call for them all; only when it fails, one per file to find which.
+
+        Raises:
+            duckdb.Error: A failure that says nothing of the files (one it cannot open, memory):
+                the read fails as it is, and no good file is ever sent to quarantine.
         """
+        import duckdb
+
         bad: dict[Path, str] = {}
         for path in paths:
             if _GLOB_CHARS.intersection(path.name):
@@ -361,57 +390,65 @@ class Table:
         rest = [path for path in paths if path not in bad]
         if not rest:
             return bad
-        import duckdb
-
         con = connect()
         try:
-            try:
-                bad.update(self._check_batch(con, rest))
-            except duckdb.InvalidInputException:
-                for path in rest:
-                    try:
-                        bad.update(self._check_batch(con, [path]))
-                    except duckdb.InvalidInputException as exc:
-                        # What the file holds: malformed JSON, not Parquet, cut short. Anything
-                        # else (a file it cannot open, memory) fails this read as it is, and
-                        # never sends a good file to quarantine.
-                        bad[path] = _first_line(exc)
+            con.execute("SET threads = 1")
+            wal = [path for path in rest if path.suffix == ".json"]
+            segments = [path for path in rest if path.suffix != ".json"]
+            for group, check in ((wal, self._check_batches), (segments, self._check_segments)):
+                if not group:
+                    continue
+                try:
+                    bad.update(check(con, group))
+                except duckdb.InvalidInputException:  # what a file holds: find which
+                    for path in group:
+                        try:
+                            bad.update(check(con, [path]))
+                        except duckdb.InvalidInputException as exc:
+                            bad[path] = _first_line(exc)
         finally:
             con.close()
         return bad
 
-    def _check_batch(self, con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[Path, str]:
-        """Read ``paths`` (all batch files, or all segments); a file of another schema is bad.
+    def _check_batches(self, con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[Path, str]:
+        """Read ``paths`` as a query would, values converted to their columns' types.
 
         Raises:
-            duckdb.InvalidInputException: One of the files is not what it should be.
-            duckdb.Error: Another failure (a file it cannot open): nothing is said of the files.
+            duckdb.InvalidInputException: A file is not a batch of this table.
         """
-        if paths[0].suffix == ".json":
-            con.execute(f"SELECT count(*) FROM {self._read_json(paths)}").fetchall()
-            return {}
+        # Text columns take any JSON value (DuckDB writes nested ones as JSON text): only the
+        # typed columns can fail to convert.
+        typed = [name for name, kind in self.spec.columns.items() if kind != "VARCHAR"]
+        counts = ", ".join(f"count({sql_name(name)})" for name in typed) or "count(*)"
+        con.execute(f"SELECT {counts} FROM {self._read_json(paths)}").fetchall()
+        return {}
+
+    def _check_segments(self, con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[Path, str]:
+        """Segments whose stored columns are missing or of another type (a derived column
+        added by a later version may be missing: it reads as NULL).
+
+        Raises:
+            duckdb.InvalidInputException: A file is not Parquet (or is cut short).
+        """
         rows = con.execute(
             f"SELECT file_name, name, type FROM parquet_schema({_sql_list(paths)})"
         ).fetchall()
         found: dict[str, dict[str, str | None]] = {str(p): {} for p in paths}
         for file_name, name, kind in rows:
             found.setdefault(file_name, {})[name] = kind
-        expected = {n: t for n, t in self.spec.columns.items() if not n.startswith("_")}
-        expected.update({name: "" for name in self.spec.derived})
+        stored = {n: t for n, t in self.spec.columns.items() if not n.startswith("_")}
         bad: dict[Path, str] = {}
         for path in paths:
             columns = found.get(str(path), {})
-            missing = [name for name in expected if name not in columns]
+            missing = [name for name in stored if name not in columns]
             wrong = [
-                f"{name} is {columns[name]}, not {expected[name]}"
-                for name in expected
-                if name in columns
-                and _PARQUET_TYPES.get(expected[name]) not in (None, columns[name])
+                f"{name} is {columns[name]}, not {kind}"
+                for name, kind in stored.items()
+                if name in columns and _PARQUET_TYPES.get(kind) not in (None, columns[name])
             ]
             if missing or wrong:
-                more = f" and {len(missing) - 4} more" if len(missing) > 5 else ""
-                shown = missing[:4] if more else missing
-                what = [f"no column {', '.join(shown)}{more}"] if missing else []
+                shown = missing if len(missing) <= 5 else [*missing[:4], f"{len(missing) - 4} more"]
+                what = [f"no column {', '.join(shown)}"] if missing else []
                 bad[path] = "a segment of another schema: " + "; ".join(what + wrong)
         return bad
 
@@ -422,19 +459,18 @@ class Table:
             Where each file went.
         """
         moved = []
-        for marker in self._files(self.segment_dir, ".consumed"):
-            segment = marker.with_suffix(".parquet")
-            if segment.exists() and _marker_names(marker) is None:
+        segments = self._segments()
+        verdicts = self._verdicts(segments)
+        for marker, segment, names in self._markers():
+            if names is None:
                 why = f"its compaction marker {marker.name} cannot be read"
-                moved += [self._move_aside(segment, why), self._move_aside(marker, why)]
-        for path in [*self._segments(), *self._files(self.wal_dir, ".json")]:
-            key = _CHECKED.key(path)
-            if key is None:
-                continue
-            known, verdict = _CHECKED.get(key)
-            if not known:
-                self._readable([path])
-                verdict = _CHECKED.get(key)[1]
+                if segment.exists():
+                    moved.append(self._move_aside(segment, why))
+                moved.append(self._move_aside(marker, why))
+        for segment, verdict in verdicts.items():
+            if verdict is not None and segment.exists():
+                moved.append(self._move_aside(segment, verdict))
+        for path, verdict in self._verdicts(self._files(self.wal_dir, ".json")).items():
             if verdict is not None:
                 moved.append(self._move_aside(path, verdict))
         return moved
@@ -446,6 +482,7 @@ class Table:
         if target.exists():
             target = folder / f"{path.stem}-{uuid.uuid4().hex[:8]}{path.suffix}"
         os.replace(path, target)
+        _CHECKED.forget([path])
         target.with_name(target.name + ".reason.txt").write_text(f"{path}: {why}\n")
         STATS.incr("store_files_quarantined")
         logger.warning("llmops: moved %s to %s: %s", path, target, why)
@@ -456,16 +493,22 @@ class Table:
         """SQL for all rows of the table in ``snapshot`` (typed, even when empty)."""
         spec = self.spec
         parts = []
+        empty = ", ".join(
+            f"CAST(NULL AS {kind}) AS {sql_name(n)}" for n, kind in spec.columns.items()
+        )
+        typed_empty = f"SELECT {spec.select_list()} FROM (SELECT {empty}) WHERE false"
         if snapshot.parquet:
+            # By name beside an empty relation of every column: a column a segment lacks (one a
+            # later version added) reads as NULL instead of failing the query.
             parquet = f"read_parquet({_sql_list(snapshot.parquet)}, union_by_name=true)"
-            parts.append(f"SELECT {spec.all_columns()} FROM {parquet}")
+            parts.append(
+                f"SELECT {spec.all_columns()} FROM "
+                f"(SELECT * FROM {parquet} UNION ALL BY NAME {typed_empty})"
+            )
         if snapshot.wal:
             parts.append(f"SELECT {spec.select_list()} FROM {self._read_json(snapshot.wal)}")
         if not parts:
-            empty = ", ".join(
-                f"CAST(NULL AS {kind}) AS {sql_name(n)}" for n, kind in spec.columns.items()
-            )
-            return f"SELECT {spec.select_list()} FROM (SELECT {empty}) WHERE false"
+            return typed_empty
         return " UNION ALL BY NAME ".join(parts)
 
     def _read_json(self, files: Sequence[Path]) -> str:
@@ -535,14 +578,19 @@ class Table:
 
     def _recover(self) -> None:
         """Finish or undo what a crashed compaction left (called under the exclusive lock)."""
-        for marker in self._files(self.segment_dir, ".consumed"):
-            names = _marker_names(marker)
+        verdicts = self._verdicts(self._segments())
+        for marker, segment, names in self._markers():
             if names is None:
-                continue  # its segment goes to quarantine/ with it, the sources stay
-            if marker.with_suffix(".parquet").exists():
-                for name in names:
-                    (self.wal_dir / name).unlink(missing_ok=True)
-                    (self.segment_dir / name).unlink(missing_ok=True)
+                continue  # quarantine() moves it and its segment aside; the sources stay
+            if segment in verdicts and verdicts[segment] is not None:
+                # A damaged segment: its sources are the only good copy. quarantine() moves it.
+                self._move_aside(marker, f"its segment {segment.name} cannot be read")
+                continue
+            if segment in verdicts:
+                sources = [self.wal_dir / n for n in names] + [self.segment_dir / n for n in names]
+                for source in sources:
+                    source.unlink(missing_ok=True)
+                _CHECKED.forget(sources)
             marker.unlink(missing_ok=True)
         for tmp in self.segment_dir.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
@@ -583,6 +631,7 @@ class Table:
         _fsync_dir(self.segment_dir)
         for source in sources:
             source.unlink(missing_ok=True)
+        _CHECKED.forget(sources)
         marker.unlink()
 
 
@@ -592,7 +641,7 @@ def _marker_names(marker: Path) -> list[str] | None:
         names = orjson.loads(marker.read_bytes())
     except FileNotFoundError:
         return []
-    except (OSError, orjson.JSONDecodeError):
+    except orjson.JSONDecodeError:  # an error reading it (EMFILE, EIO) is raised, not a verdict
         return None
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         return None
@@ -621,6 +670,10 @@ def _report(path: Path, why: str) -> None:
         why,
         QUARANTINE,
     )
+
+
+def _note_ignored(path: Path, why: str) -> None:
+    STATS.log_once_in_a_while(f"ignored:{path}", "llmops: %s is %s; not read", path, why)
 
 
 def _has_damage(table_dir: Path) -> bool:

@@ -179,17 +179,94 @@ def test_a_failure_that_is_not_the_files_never_quarantines_them(
     from llmops._store import _CHECKED, Table
 
     _traced(tmp_path, 2)
-    monkeypatch.setattr(_CHECKED, "_verdicts", {})  # as another process: files not checked yet
-    real = Table._check_batch
+    monkeypatch.setattr(_CHECKED, "_files", {})  # as another process: files not checked yet
+    real = Table._check_batches
 
     def failing(self: Table, con: object, paths: list[Path]) -> dict[Path, str]:
         raise duckdb.IOException("IO Error: Too many open files")
 
-    monkeypatch.setattr(Table, "_check_batch", failing)
+    monkeypatch.setattr(Table, "_check_batches", failing)
     with pytest.raises(llmops.StoreError, match="Too many open files"):
         _count()
     open_store(tmp_path / "store").table("spans").compact_if_due(1)  # counted, nothing moved
-    monkeypatch.setattr(Table, "_check_batch", real)
+    monkeypatch.setattr(Table, "_check_batches", real)
     assert not (_spans_dir(tmp_path) / QUARANTINE).exists()
     assert llmops.stats()["store_files_damaged"] == 0
     assert _count() == 2
+
+
+@pytest.mark.parametrize(
+    "content", [b"[1, 2]", b'[{"trace_id": "t1", "start_ns": "not a number"}]']
+)
+def test_a_well_formed_batch_of_the_wrong_shape_is_left_out(tmp_path: Path, content: bytes) -> None:
+    _traced(tmp_path, 2)
+    (_spans_dir(tmp_path) / "wal" / "stray.json").write_bytes(content)
+    assert _count() == 2
+    assert llmops.query("SELECT count(start_time) AS n FROM spans") == [{"n": 2}]
+    assert llmops.stats()["store_files_damaged"] == 1
+
+
+def test_a_folder_named_like_a_batch_is_ignored(tmp_path: Path) -> None:
+    _traced(tmp_path, 2)
+    (_spans_dir(tmp_path) / "wal" / "stray.json").mkdir()
+    assert _count() == 2
+    assert open_store(tmp_path / "store").table("spans").compact(force=True, blocking=True)
+    assert _count() == 2
+
+
+def test_a_damaged_segment_whose_marker_lists_good_batches(tmp_path: Path) -> None:
+    """A crash left a marker and a segment that cannot be read: the batch files it lists are
+    the only good copy; they are read, kept, and compacted again."""
+    _traced(tmp_path, 3)
+    spans = _spans_dir(tmp_path)
+    batches = sorted(p.name for p in (spans / "wal").glob("*.json"))
+    (spans / "parquet").mkdir(exist_ok=True)
+    (spans / "parquet" / "seg-crashed.consumed").write_bytes(orjson.dumps(batches))
+    (spans / "parquet" / "seg-crashed.parquet").write_bytes(b"PAR1 and nothing after")
+    assert _count() == 3
+    assert open_store(tmp_path / "store").table("spans").compact(force=True, blocking=True)
+    assert _count() == 3
+    assert not list((spans / "wal").glob("*.json"))  # in a new segment now
+    assert (spans / QUARANTINE / "seg-crashed.parquet").exists()
+
+
+def test_a_column_a_later_version_adds_reads_as_null(tmp_path: Path) -> None:
+    from llmops._store import Store, TableSpec
+
+    old = TableSpec("t", {"a": "VARCHAR", "n": "BIGINT"}, derived={"up": "upper(a)"})
+    new = TableSpec("t", old.columns, derived={**old.derived, "low": "lower(a)"})
+    store = Store(tmp_path, [old])
+    for i in range(3):
+        store.table("t").append([{"a": f"Row{i}", "n": i}])
+    store.table("t").compact(force=True, blocking=True)
+    store.table("t").append([{"a": "Fresh", "n": 9}])
+
+    upgraded = Store(tmp_path, [new])
+    with upgraded.connection() as con:
+        rows = con.execute("SELECT a, up, low FROM t ORDER BY n").fetchall()
+    assert rows == [
+        ("Row0", "ROW0", None), ("Row1", "ROW1", None), ("Row2", "ROW2", None),
+        ("Fresh", "FRESH", "fresh"),
+    ]  # fmt: skip
+    upgraded.table("t").compact(force=True, blocking=True)
+    assert not (tmp_path / "t" / QUARANTINE).exists()
+
+
+def test_files_from_other_processes_are_checked_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmops import _store
+
+    _traced(tmp_path, 100)
+    monkeypatch.setattr(_store._CHECKED, "_files", {})  # as another process: none checked yet
+    connections = []
+    real = _store.connect
+
+    def counting() -> object:
+        connections.append(1)
+        return real()
+
+    monkeypatch.setattr(_store, "connect", counting)
+    assert open_store(tmp_path / "store").table("spans").compact(force=True, blocking=True)
+    assert len(connections) <= 3  # one check of the 100 files, the segment, the merge check
+    assert _count() == 100
