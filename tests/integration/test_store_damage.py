@@ -24,8 +24,8 @@ def step(i: int) -> int:
     return i
 
 
-def _traced(home: Path, batches: int) -> None:
-    llmops.configure(home=home)
+def _traced(home: Path, batches: int, **settings: object) -> None:
+    llmops.configure(home=home, **settings)
     for i in range(batches):
         step(i)
         llmops.flush()
@@ -257,7 +257,8 @@ def test_files_from_other_processes_are_checked_together(
 ) -> None:
     from llmops import _store
 
-    _traced(tmp_path, 100)
+    _traced(tmp_path, 100, compact_threshold=10**6)  # no background compaction meanwhile
+    assert open_store(tmp_path / "store").table("spans").pending() == 100
     monkeypatch.setattr(_store._CHECKED, "_files", {})  # as another process: none checked yet
     connections = []
     real = _store.connect
