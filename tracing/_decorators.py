@@ -288,6 +288,9 @@ def _unwrapped(func: Any) -> Any:
 
 
 def _qualname(func: Callable[..., Any]) -> str:
+    own = getattr(func, "__qualname__", None)  # a wrapper made by functools.update_wrapper too
+    if isinstance(own, str) and own:
+        return own
     target = _unwrapped(func)
     if target is not func and not isinstance(func, functools.partial):
         return type(func).__qualname__  # a callable instance: its class names it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import operator
 import traceback
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -32,9 +34,10 @@ def error_type_name(exc: BaseException) -> str:
     return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
 
 
-# Frames kept of each traceback (and of each exception it chains), the innermost ones: where
-# the error was raised. Every span an exception passes through records it, so formatting every
-# frame would cost the square of the depth (a second for an error 200 traced calls deep).
+# Frames kept of the traceback: the innermost ones, where the error was raised. Every span an
+# exception passes through records it, so formatting every frame would cost the square of the
+# depth (a second for an error 200 traced calls deep). A chained cause keeps as many frames, but
+# format_exception still walks all of its own.
 STACK_FRAMES = 48
 
 
@@ -122,12 +125,19 @@ def record_error(span: Span, exc: BaseException) -> None:
 
 
 def _token_count(value: Any) -> int | None:
+    """A whole number of tokens from any integer type (numpy's included) or an integral float."""
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
+    count: int | None = None
+    if not isinstance(value, (bool, str, bytes)):
+        try:
+            count = operator.index(value)
+        except TypeError:
+            with contextlib.suppress(TypeError, ValueError, OverflowError):
+                number = float(value)
+                count = int(number) if number.is_integer() else None
+    if count is not None and count >= 0:
+        return count
     STATS.incr("invalid_usage")
     STATS.log_once_in_a_while(
         "invalid-usage",

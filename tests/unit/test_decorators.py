@@ -415,3 +415,24 @@ def test_partials_and_instances_are_named_without_addresses(llmops_spans: SpanRe
     assert llmops.tool(functools.partial(add, 1))(2) == 3
     assert llmops_spans.names() == ["_Doubler", "execute_tool add"]
     assert " at 0x" not in "".join(llmops_spans.names())
+
+
+def test_a_wrapper_class_keeps_the_wrapped_functions_name(llmops_spans: SpanRecorder) -> None:
+    import functools
+
+    class Retry:
+        def __init__(self, func: Any) -> None:
+            functools.update_wrapper(self, func)
+            self.func = func
+
+        def __call__(self, *args: Any) -> Any:
+            return self.func(*args)
+
+    @llmops.trace
+    @Retry
+    def fetch_user(user_id: int) -> int:
+        return user_id
+
+    assert fetch_user(3) == 3
+    (name,) = llmops_spans.names()
+    assert name.endswith("fetch_user")

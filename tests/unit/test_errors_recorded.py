@@ -139,3 +139,15 @@ def test_a_token_count_that_is_not_a_whole_number_is_not_recorded(
     assert semconv.GEN_AI_USAGE_INPUT_TOKENS not in attributes
     assert attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 7
     assert llmops.stats()["invalid_usage"] == 1
+
+
+def test_token_counts_of_any_integer_type(llmops_spans: SpanRecorder) -> None:
+    numpy = pytest.importorskip("numpy")
+    from decimal import Decimal
+
+    with llmops.span("call"):
+        llmops.current_span().set_usage(input_tokens=numpy.int64(12), output_tokens=Decimal(7))
+    attributes = llmops_spans.attributes("call")
+    assert attributes[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 12
+    assert attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 7
+    assert llmops.stats()["invalid_usage"] == 0
