@@ -14,6 +14,13 @@ import pytest
 LLMOPS = str(Path(sys.executable).with_name("llmops"))
 
 
+def _trace_script(home: Path, script: str, cwd: Path | None = None) -> None:
+    """Run ``script`` in a fresh interpreter, tracing into the store under ``home``."""
+    env = dict(os.environ, LLMOPS_HOME=str(home))
+    env.pop("LLMOPS_RAISE_INTERNAL_ERRORS", None)
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=cwd, timeout=120)
+
+
 def _run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, LLMOPS_HOME=str(home), COLUMNS="200")
     env.pop("LLMOPS_RAISE_INTERNAL_ERRORS", None)
@@ -188,9 +195,7 @@ def test_stored_text_is_printed_as_text_not_markup(tmp_path: Path) -> None:
         "    pass\n"
         "llmops.flush()\n"
     )
-    env = dict(os.environ, LLMOPS_HOME=str(home))
-    env.pop("LLMOPS_RAISE_INTERNAL_ERRORS", None)
-    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=tmp_path, timeout=120)
+    _trace_script(home, script, cwd=tmp_path)
     listed = _run(home, "traces", "list").stdout
     assert "load [/etc/x] [red]file[/red]" in listed
     trace_id = re.findall(r"\b([0-9a-f]{16})\b", listed)[0]
@@ -240,9 +245,7 @@ def deep_trace_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
         "            pass\n"
         "llmops.flush()\n"
     )
-    env = dict(os.environ, LLMOPS_HOME=str(home))
-    env.pop("LLMOPS_RAISE_INTERNAL_ERRORS", None)
-    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
+    _trace_script(home, script)
     deep = "SELECT trace_id FROM traces WHERE root_name = 'root'"
     rows = _run(home, "sql", deep, "--json").stdout.splitlines()
     assert len(rows) == 1
