@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -89,12 +88,9 @@ class CountingRepr:
 def test_a_huge_list_of_objects_costs_what_the_cap_allows() -> None:
     values = [CountingRepr() for _ in range(1_000_000)]
     CountingRepr.calls = 0
-    started = time.perf_counter()
     text, truncated = to_json(values, CAP)
-    elapsed = time.perf_counter() - started
     assert truncated
-    assert CountingRepr.calls <= CAP // 2 + 1  # was 1,000,000
-    assert elapsed < 0.5  # was 1.8 s for plain object()s
+    assert CountingRepr.calls <= CAP // 2 + 1  # was 1,000,000 (1.8 s for plain object()s)
     assert text.startswith('["<CountingRepr: C>","<CountingRepr: C>"')
     assert text.endswith("…[truncated: list of 1000000 items]")
     assert len(text.encode()) <= CAP + 100
@@ -133,9 +129,7 @@ def test_a_huge_dict_argument_is_marked_truncated(llmops_spans: SpanRecorder) ->
         return len(x)
 
     table = {f"key{i}": i for i in range(1_000_000)}
-    started = time.perf_counter()
-    assert f(table) == 1_000_000
-    assert time.perf_counter() - started < 0.5  # was about 150 ms, two of them
+    assert f(table) == 1_000_000  # cut before serialising: the marker below says so
     attrs = llmops_spans.attributes("f")
     assert attrs[semconv.INPUT_VALUE].startswith('{"x":{"key0":0,"key1":1,')
     assert attrs[semconv.INPUT_VALUE].endswith("…[truncated: dict of 1000000 items]")
