@@ -283,8 +283,9 @@ class Table:
             yield self._list_files()
 
     @staticmethod
-    def _files(folder: Path, suffix: str) -> list[Path]:
-        """The regular files in ``folder`` ending in ``suffix``, temporary ``.`` files left out.
+    def _files(folder: Path, suffix: str, others: str | None = None) -> list[Path]:
+        """The regular files in ``folder`` ending in ``suffix``, temporary ``.`` files left out;
+        with ``others``, any other file is logged once as that.
 
         Raises:
             OSError: The folder exists but cannot be listed (``Path.glob`` would say nothing,
@@ -294,7 +295,11 @@ class Table:
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    if not entry.name.endswith(suffix) or entry.name.startswith("."):
+                    if entry.name.startswith("."):
+                        continue
+                    if not entry.name.endswith(suffix):
+                        if others is not None:
+                            _note_ignored(Path(entry.path), others)
                         continue
                     if entry.is_file():
                         found.append(Path(entry.path))
@@ -303,6 +308,11 @@ class Table:
         except FileNotFoundError:
             return []
         return sorted(found)
+
+    def _batches(self) -> list[Path]:
+        """The flushed batch files; another file there (an earlier layout's ``*.jsonl``, a
+        user's copy) is logged once and not read."""
+        return self._files(self.wal_dir, ".json", others="not a batch file (those are *.json)")
 
     def _segments(self) -> list[Path]:
         """The Parquet segments compaction wrote; other Parquet files there are not read."""
@@ -338,7 +348,7 @@ class Table:
                 consumed.update(names)
             # A damaged segment's marker is not trusted: its sources are read instead.
         parquet = [p for p in segments if verdicts[p] is None and p.name not in consumed]
-        wal = [p for p in self._files(self.wal_dir, ".json") if p.name not in consumed]
+        wal = [p for p in self._batches() if p.name not in consumed]
         return Snapshot(parquet=parquet, wal=self._readable(wal))
 
     # --- damaged files ------------------------------------------------------------------------
@@ -470,7 +480,7 @@ class Table:
         for segment, verdict in verdicts.items():
             if verdict is not None and segment.exists():
                 moved.append(self._move_aside(segment, verdict))
-        for path, verdict in self._verdicts(self._files(self.wal_dir, ".json")).items():
+        for path, verdict in self._verdicts(self._batches()).items():
             if verdict is not None:
                 moved.append(self._move_aside(path, verdict))
         return moved
@@ -544,7 +554,7 @@ class Table:
                 return False
             self._recover()
             done = bool(self.quarantine())
-            wal = self._readable(self._files(self.wal_dir, ".json"))
+            wal = self._readable(self._batches())
             if wal and (force or len(wal) >= threshold):
                 select = f"SELECT {self.spec.select_list()} FROM {self._read_json(wal)}"
                 self._write_segment(wal, select)

@@ -271,3 +271,16 @@ def test_files_from_other_processes_are_checked_together(
     assert open_store(tmp_path / "store").table("spans").compact(force=True, blocking=True)
     assert len(connections) <= 3  # one check of the 100 files, the segment, the merge check
     assert _count() == 100
+
+
+def test_another_kind_of_file_among_the_batches_is_named_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _traced(tmp_path, 2)
+    other = _spans_dir(tmp_path) / "wal" / "old-layout.jsonl"
+    other.write_text('{"trace_id": "t"}\n')
+    with caplog.at_level(logging.WARNING, logger="llmops"):
+        assert _count() == 2
+        assert _count() == 2
+    assert len([r for r in caplog.records if str(other) in r.getMessage()]) == 1
+    assert other.exists()
