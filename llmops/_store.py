@@ -27,8 +27,9 @@ A file the store cannot read (a stray or truncated batch, a damaged segment, one
 schema, a name DuckDB would take for a glob) is left out of every read, logged with its path and
 the reason, and counted (``store_files_damaged``); the next compaction moves it to
 ``quarantine/`` (``store_files_quarantined``). Nothing is deleted, and one bad file never makes
-the rest of the table unreadable. Each file is checked once per process: batch files and
-segments never change once renamed into place, and the files this process wrote need no check.
+the rest of the table unreadable. A read checks each file once per process (batch files and
+segments never change once renamed into place, and the files this process wrote need no check);
+a compaction reads the batch files as they are and checks them only when that fails.
 """
 
 from __future__ import annotations
@@ -352,14 +353,16 @@ class Table:
         return Snapshot(parquet=parquet, wal=self._readable(wal))
 
     # --- damaged files ------------------------------------------------------------------------
-    def _readable(self, paths: list[Path]) -> list[Path]:
+    def _readable(self, paths: list[Path], *, check: bool = True) -> list[Path]:
         """``paths`` less the files that cannot be read (each reported once per process)."""
-        return [path for path, verdict in self._verdicts(paths).items() if verdict is None]
+        verdicts = self._verdicts(paths, check=check)
+        return [path for path, verdict in verdicts.items() if verdict is None]
 
-    def _verdicts(self, paths: list[Path]) -> dict[Path, str | None]:
+    def _verdicts(self, paths: list[Path], *, check: bool = True) -> dict[Path, str | None]:
         """Each of ``paths`` still there: None when readable, else why not.
 
-        Files not checked before are checked together, in one DuckDB call.
+        Files not checked before are checked together, in one DuckDB call; without ``check``
+        they count as readable (compaction reads them anyway, and checks only if that fails).
         """
         verdicts: dict[Path, str | None] = {}
         unknown: list[tuple[Path, tuple[int, int]]] = []
@@ -372,7 +375,9 @@ class Table:
                 verdicts[path] = verdict
             else:
                 unknown.append((path, stamp))
-        if unknown:
+        if unknown and not check:
+            verdicts.update((path, None) for path, _ in unknown)
+        elif unknown:
             found = self._check([path for path, _ in unknown])
             for path, stamp in unknown:
                 verdict = found.get(path)
@@ -480,8 +485,8 @@ class Table:
         for segment, verdict in verdicts.items():
             if verdict is not None and segment.exists():
                 moved.append(self._move_aside(segment, verdict))
-        for path, verdict in self._verdicts(self._batches()).items():
-            if verdict is not None:
+        for path, verdict in self._verdicts(self._batches(), check=False).items():
+            if verdict is not None:  # found by a read, or by a compaction that failed on it
                 moved.append(self._move_aside(path, verdict))
         return moved
 
@@ -554,16 +559,30 @@ class Table:
                 return False
             self._recover()
             done = bool(self.quarantine())
-            wal = self._readable(self._batches())
+            # Batch files no read here has checked are not checked first (that parses each
+            # twice): only a compaction that fails on what one holds looks for which.
+            wal = self._readable(self._batches(), check=False)
             if wal and (force or len(wal) >= threshold):
-                select = f"SELECT {self.spec.select_list()} FROM {self._read_json(wal)}"
-                self._write_segment(wal, select)
+                self._compact_batches(wal)
                 done = True
             for tier in _tiers_to_merge(self._readable(self._segments())):
                 parquet = f"read_parquet({_sql_list(tier)}, union_by_name=true)"
                 self._write_segment(tier, f"SELECT {self.spec.all_columns()} FROM {parquet}")
                 done = True
             return done
+
+    def _compact_batches(self, wal: list[Path]) -> None:
+        import duckdb
+
+        try:
+            select = f"SELECT {self.spec.select_list()} FROM {self._read_json(wal)}"
+            self._write_segment(wal, select)
+        except duckdb.InvalidInputException:
+            wal = self._readable(wal)  # checks them, and reports the ones that are damaged
+            self.quarantine()
+            if wal:
+                select = f"SELECT {self.spec.select_list()} FROM {self._read_json(wal)}"
+                self._write_segment(wal, select)
 
     def compact_if_due(self, threshold: int) -> bool:
         """Compact if ``threshold`` batch files wait and this process may write the table.
@@ -629,6 +648,9 @@ class Table:
                 f"COPY ({select_sql}) TO {sql_string(tmp)} "
                 "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)"
             )
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         finally:
             con.close()
         # On disk before any source is deleted: a power cut never leaves the rows only in a

@@ -284,3 +284,17 @@ def test_another_kind_of_file_among_the_batches_is_named_once(
         assert _count() == 2
     assert len([r for r in caplog.records if str(other) in r.getMessage()]) == 1
     assert other.exists()
+
+
+def test_a_compaction_that_meets_a_bad_batch_first(tmp_path: Path) -> None:
+    """No read checked the files: the compaction fails on the bad one, finds it, moves it aside
+    and compacts the rest."""
+    _traced(tmp_path, 3, compact_threshold=10**6)
+    bad = _spans_dir(tmp_path) / "wal" / "stray.json"
+    bad.write_bytes(b'[{"trace_id": "t1", "start_ns": "not a number"}]')
+    table = open_store(tmp_path / "store").table("spans")
+    assert table.compact(force=True, blocking=True)
+    assert (_spans_dir(tmp_path) / QUARANTINE / "stray.json").exists()
+    assert not list((_spans_dir(tmp_path) / "wal").glob("*.json"))
+    assert not list((_spans_dir(tmp_path) / "parquet").glob(".*.tmp"))
+    assert _count() == 3
