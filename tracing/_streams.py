@@ -196,39 +196,52 @@ def _abandoned(recorder: _StreamRecorder) -> None:
         _ABANDONED.append((recorder, time_ns()))
 
 
+class _StreamScope:
+    """The context a stream's steps run in: its span's at first, then whatever the generator
+    left current at its last step (a span it opened across a ``yield`` stays the parent of what
+    it starts next). Entered around each step and around the generator's cleanup."""
+
+    __slots__ = ("_token", "ctx")
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._token: object = None
+
+    def __enter__(self) -> None:
+        self._token = otel_context.attach(self.ctx)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.ctx = otel_context.get_current()
+        otel_context.detach(self._token)  # type: ignore[arg-type]
+
+
 def _relay(
     generator: Generator[Any, Any, Any], recorder: _StreamRecorder, span_context: Context
 ) -> Generator[Any, Any, Any]:
     """Step ``generator`` inside its span, recording what it yields; end the span with it."""
     error: BaseException | None = None
     recorder.started = True
-    ctx = span_context  # then what the generator left current at its last step
+    scope = _StreamScope(span_context)
     try:
         to_send: Any = None
         to_throw: BaseException | None = None
         while True:
-            step = otel_context.attach(ctx)
             try:
-                if to_throw is not None:
-                    item = generator.throw(to_throw)
-                else:
-                    item = generator.send(to_send)
+                with scope:
+                    if to_throw is not None:
+                        item = generator.throw(to_throw)
+                    else:
+                        item = generator.send(to_send)
             except StopIteration as stop:
                 recorder.completed = True
                 return stop.value
-            finally:
-                ctx = otel_context.get_current()  # a span the generator opened stays open
-                otel_context.detach(step)
             recorder.add(item)
             to_send, to_throw = None, None
             try:
                 to_send = yield item
             except GeneratorExit:
-                step = otel_context.attach(ctx)  # its cleanup runs inside its span
-                try:
+                with scope:  # its cleanup runs inside its span
                     generator.close()
-                finally:
-                    otel_context.detach(step)
                 raise
             except BaseException as exc:
                 to_throw = exc
@@ -259,33 +272,27 @@ async def _async_relay(
     """:func:`_relay` for async generators."""
     error: BaseException | None = None
     recorder.started = True
-    ctx = span_context  # then what the generator left current at its last step
+    scope = _StreamScope(span_context)
     try:
         to_send: Any = None
         to_throw: BaseException | None = None
         while True:
-            step = otel_context.attach(ctx)
             try:
-                if to_throw is not None:
-                    item = await generator.athrow(to_throw)
-                else:
-                    item = await generator.asend(to_send)
+                with scope:
+                    if to_throw is not None:
+                        item = await generator.athrow(to_throw)
+                    else:
+                        item = await generator.asend(to_send)
             except StopAsyncIteration:
                 recorder.completed = True
                 return
-            finally:
-                ctx = otel_context.get_current()  # a span the generator opened stays open
-                otel_context.detach(step)
             recorder.add(item)
             to_send, to_throw = None, None
             try:
                 to_send = yield item
             except GeneratorExit:
-                step = otel_context.attach(ctx)  # its cleanup runs inside its span
-                try:
+                with scope:  # its cleanup runs inside its span
                     await generator.aclose()
-                finally:
-                    otel_context.detach(step)
                 raise
             except BaseException as exc:
                 to_throw = exc
