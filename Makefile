@@ -6,14 +6,16 @@ BIN := $(VENV)/bin
 # the files that existed at install time).
 SOURCES := $(shell find llmops tracing eval guardrails serving -name '*.py' -o -name '*.md' -o -name '*.yaml' -o -name '*.json' -o -name '*.jsonl' -o -name '*.html' -o -name '*.css' 2>/dev/null | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(SOURCES)
+# llama-cpp-python, built for a fixed portable CPU baseline (never -march=native) by
+# scripts/install_llama_cpp.sh; rebuilt only when its version or the script changes.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_STAMP := $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)-$(shell cksum < scripts/install_llama_cpp.sh | cut -d' ' -f1)
 
 .PHONY: setup demo test test-fast test-vllm test-vllm-gpu lint format typecheck bench clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/ner-model.txt requirements/torch-cpu.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+$(STAMP): pyproject.toml requirements/ner-model.txt requirements/torch-cpu.txt $(LLAMA_STAMP)
 	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/ner-model.txt
 	$(BIN)/python -m pip install -q -r requirements/torch-cpu.txt
 	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,ray,speedups]" --config-settings editable_mode=strict
@@ -22,6 +24,13 @@ $(STAMP): pyproject.toml requirements/ner-model.txt requirements/torch-cpu.txt
 
 demo: setup
 	$(BIN)/llmops quickstart
+
+$(LLAMA_STAMP): scripts/install_llama_cpp.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	scripts/install_llama_cpp.sh $(BIN)/python $(LLAMA_CPP_VERSION)
+	@rm -f $(VENV)/.llama-cpp-*
+	@touch $@
 
 test: setup
 	$(BIN)/pytest -q

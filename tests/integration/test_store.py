@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -203,15 +205,35 @@ def test_empty_store_answers_queries() -> None:
     assert llmops.query("SELECT * FROM traces") == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_store_costs_a_counter_not_an_exception(tmp_path: Path) -> None:
-    store = tmp_path / "ro"
-    store.mkdir()
-    store.chmod(stat.S_IRUSR | stat.S_IXUSR)
+# Traces two spans into a store this process cannot write; prints what was dropped.
+TRACE_INTO_READ_ONLY_STORE = """
+    import json, os, sys
+    from pathlib import Path
+
+    import llmops
+
+    @llmops.agent(name="store-bot")
+    def run(prompt: str) -> str:
+        with llmops.span("chat gemma-3-270m"):
+            return "ok"
+
+    store = Path(sys.argv[1])
+    assert not os.access(store, os.W_OK), "file permissions do not bind this process"
     llmops.configure(store_path=store)
     assert run("x") == "ok"
     llmops.flush()
-    assert llmops.stats()["spans_dropped"]["export_failed:duckdb"] == 2
+    print(json.dumps(llmops.stats()["spans_dropped"]))
+"""
+
+
+def test_read_only_store_costs_a_counter_not_an_exception(
+    tmp_path: Path, run_unprivileged: Callable[..., Any]
+) -> None:
+    store = tmp_path / "ro"
+    store.mkdir()
+    store.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    dropped = run_unprivileged(TRACE_INTO_READ_ONLY_STORE, str(store))
+    assert dropped["export_failed:duckdb"] == 2
 
 
 def test_unwritable_store_path_costs_a_counter_not_an_exception(tmp_path: Path) -> None:

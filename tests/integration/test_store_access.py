@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,12 +106,32 @@ def _make_read_only(store: Path) -> None:
     llmops.shutdown()
     for path in [*store.rglob("*"), store]:
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-    if os.access(store / "spans", os.W_OK):
-        pytest.skip("file permissions do not bind this user (root)")
+
+
+# Reads a store this process cannot write, with compaction due; prints what it saw.
+READ_A_READ_ONLY_STORE = """
+    import json, os, sys
+    from pathlib import Path
+
+    import llmops
+    from llmops._spanstore import open_store
+
+    store = Path(sys.argv[1])
+    assert not os.access(store / "spans", os.W_OK), "file permissions do not bind this process"
+    llmops.configure(store_path=store, compact_threshold=2)
+    print(json.dumps({
+        "spans": llmops.query("SELECT count(*) AS n FROM spans"),
+        "eval_runs": llmops.query("SELECT count(*) AS n FROM eval_runs"),
+        "pending": open_store(store).table("spans").pending(),
+        "compaction_errors": llmops.stats()["compaction_errors"],
+    }))
+"""
 
 
 @pytest.mark.parametrize("lock_file", [True, False], ids=["lock-file", "no-lock-file"])
-def test_read_only_store_is_readable(read_only: Path, lock_file: bool) -> None:
+def test_read_only_store_is_readable(
+    read_only: Path, lock_file: bool, run_unprivileged: Callable[..., Any]
+) -> None:
     llmops.configure(compact_threshold=1000)
     _write_batches(3)
     open_store(read_only).table("spans").compact(force=True, blocking=True)
@@ -121,12 +141,12 @@ def test_read_only_store_is_readable(read_only: Path, lock_file: bool) -> None:
             lock.unlink()
     _make_read_only(read_only)
     before = _files(read_only)
-    llmops.configure(compact_threshold=2)
-    assert llmops.query("SELECT count(*) AS n FROM spans") == [{"n": 12}]
-    assert llmops.query("SELECT count(*) AS n FROM eval_runs") == [{"n": 0}]
+    seen = run_unprivileged(READ_A_READ_ONLY_STORE, str(read_only))
+    assert seen["spans"] == [{"n": 12}]
+    assert seen["eval_runs"] == [{"n": 0}]
     assert _files(read_only) == before
-    assert open_store(read_only).table("spans").pending() == 3
-    assert llmops.stats()["compaction_errors"] == 0
+    assert seen["pending"] == 3
+    assert seen["compaction_errors"] == 0
 
 
 def test_missing_store_reads_empty_and_makes_no_folders(tmp_path: Path) -> None:
