@@ -26,6 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import bench_decode
 import bench_decorator
 import bench_gateway
 import bench_hallucination
@@ -46,6 +47,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "hallucination": bench_hallucination,
     "pii": bench_pii,
     "gateway": bench_gateway,
+    "decode": bench_decode,
 }
 _PACKAGES = ("llmops", "opentelemetry-sdk", "duckdb", "orjson", "langfuse", "mlflow")
 

@@ -103,8 +103,20 @@ def _split_clauses(sentence: str) -> list[str]:
     return parts
 
 
+# A citation marker: a bracketed list of source ids, file names or numbers ("[2]",
+# "[billing.md, faq.md]", "[doc-3#intro]"). It names where a claim comes from; it claims nothing.
+_CITATION = re.compile(r"(?:\s+|(?<=[.!?,;:]))\[\s*[\w./#:-]+(?:\s*[,;]\s*[\w./#:-]+)*\s*\]")
+
+
+def strip_citations(text: str) -> str:
+    """``text`` without citation markers such as ``[billing.md]`` or ``[1, 2]``."""
+    return _CITATION.sub("", text)
+
+
 def split_claims(answer: str) -> list[str]:
     """Split an answer into claims: sentences, then independent clauses where both are long.
+
+    Citation markers (``[billing.md]``, ``[3]``) are left out: they name a source, not a fact.
 
     Args:
         answer: The text to split.
@@ -113,7 +125,7 @@ def split_claims(answer: str) -> list[str]:
         The claims in order; empty when the answer has no words.
     """
     claims: list[str] = []
-    for sentence in split_sentences(answer):
+    for sentence in split_sentences(strip_citations(answer)):
         if _WORD.search(sentence):
             claims.extend(_split_clauses(sentence))
     return claims

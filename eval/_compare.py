@@ -1,10 +1,12 @@
 """Version against version: two stored eval runs compared case by case.
 
 Cases pair across runs by ``case_id``. Per-case metrics (every score metric, its pass rate, the
-hallucination/success/error rates, cost, latency and its p50/p95, tokens) get a paired bootstrap
-confidence interval and a verdict; run-level aggregates (totals, cost per 1k tokens, per
-success) show baseline, candidate and delta only. Cases that regressed are listed with both
-trace ids so a reader can open them side by side.
+hallucination/success/error rates, cost, latency and its p50/p95, tokens) get a confidence
+interval and a verdict from ``_stats.paired_difference``: an exact paired permutation test with
+its p-value below 30 pairs, a paired bootstrap from 30, and ``too few cases`` when even a
+unanimous change could not be significant (fewer than 6 pairs at 95%). Run-level aggregates
+(totals, cost per 1k tokens, per success) show baseline, candidate and delta only. Cases that
+regressed are listed with both trace ids so a reader can open them side by side.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from llmops.eval._pairing import (
     per_case_metrics,
     regressed_cases,
 )
+from llmops.eval._permutation import min_testable_pairs
 from llmops.eval._runstore import connection, latest_common_runs, load_run, rows, runs_of
-from llmops.eval._stats import DEFAULT_RESAMPLES, paired_bootstrap, verdict
+from llmops.eval._stats import DEFAULT_RESAMPLES, paired_difference, verdict
 from llmops.eval._summary import summarize, summary_value
 
 if TYPE_CHECKING:
     import duckdb
 
-    from llmops.eval._stats import Verdict
+    from llmops.eval._stats import Method, Verdict
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,18 @@ class MetricDelta:
         baseline: Its value in the baseline (over the paired cases when ``per_case``).
         candidate: Its value in the candidate.
         delta: ``candidate - baseline``.
-        ci_low: Lower bound of the confidence interval of ``delta`` (``None`` without one).
+        ci_low: Lower bound of the confidence interval of ``delta`` (``None`` without one:
+            a run-level value, no pairs, or too few pairs to bound the change).
         ci_high: Upper bound.
-        verdict: ``improved``, ``regressed``, ``unchanged`` (interval contains 0) or ``n/a``.
+        verdict: ``improved`` or ``regressed`` (a change was shown), ``unchanged`` (the data
+            are consistent with none), ``too few cases`` (no outcome on this few pairs could
+            have shown one) or ``n/a`` (nothing to test).
         higher_is_better: The metric's direction.
         per_case: Whether it was compared case by case (and so has an interval).
         pairs: How many paired cases had a value in both runs.
+        p_value: Two-sided p-value of the exact test (``None`` when the bootstrap decided).
+        method: How the interval and verdict were computed: ``exact``, ``sampled`` (the exact
+            test on a fixed-seed sample of swap patterns) or ``bootstrap``.
     """
 
     metric: str
@@ -57,6 +66,8 @@ class MetricDelta:
     higher_is_better: bool
     per_case: bool
     pairs: int = 0
+    p_value: float | None = None
+    method: Method | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,18 @@ class Comparison:
     def regressions(self) -> list[MetricDelta]:
         """Metrics whose verdict is ``regressed``."""
         return [m for m in self.metrics if m.verdict == "regressed"]
+
+    def too_few_cases_note(self) -> str | None:
+        """A sentence explaining the ``too few cases`` verdict, when a metric has it."""
+        metrics = [m.metric for m in self.metrics if m.verdict == "too few cases"]
+        if not metrics:
+            return None
+        alpha = 1.0 - self.confidence
+        return (
+            f"too few cases ({', '.join(metrics)}): no values on this few paired cases could show "
+            f"a change at p < {alpha:g}; the exact test's smallest p-value on n cases is 2/2^n, so "
+            f"it needs at least {min_testable_pairs(alpha)}. Add cases to the suite."
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable data (for the UI and ``--json`` output)."""
@@ -167,9 +190,10 @@ def compare_runs(
         baseline_run_id: The run to compare against (e.g. the production config's).
         candidate_run_id: The run under review.
         con: A connection with the store's views; default: open the configured store.
-        confidence: Coverage of the paired bootstrap intervals.
-        seed: Seed of the bootstrap, so that the same runs give the same intervals.
-        resamples: Bootstrap resamples per metric.
+        confidence: Coverage of the intervals; changes count at ``p < 1 - confidence``.
+        seed: Seed of the bootstrap and of sampled swap patterns, so that the same runs give
+            the same intervals.
+        resamples: Bootstrap resamples per metric (from 30 pairs).
 
     Returns:
         The comparison: per-metric deltas with intervals and verdicts, and regressed cases.
@@ -194,7 +218,7 @@ def compare_runs(
     metrics: list[MetricDelta] = []
     for spec in per_case_metrics(base, cand, directions):
         b_values, c_values = spec.paired_values(base, cand, paired)
-        diff = paired_bootstrap(
+        diff = paired_difference(
             b_values,
             c_values,
             confidence=confidence,
@@ -214,6 +238,8 @@ def compare_runs(
                 higher_is_better=spec.higher_is_better,
                 per_case=True,
                 pairs=diff.n,
+                p_value=diff.p_value,
+                method=diff.method,
             )
         )
     metrics.extend(_run_level(base, cand))
@@ -262,7 +288,7 @@ def compare_configs(
         suite_hash: Compare on this suite version; default: the one either config ran last.
         con: A connection with the store's views; default: open the configured store.
         confidence: Coverage of the intervals.
-        seed: Seed of the bootstrap.
+        seed: Seed of the bootstrap and of sampled swap patterns.
 
     Returns:
         The comparison of the two runs found, as :func:`compare_runs` gives it.

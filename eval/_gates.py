@@ -9,9 +9,11 @@ A suite lists its gates as YAML values::
       - no_regression: [hallucination, cost_usd]
 
 An absolute gate compares a value of the run's summary with a number. A ``no_regression`` gate
-fails a metric only when the comparison with the baseline finds a regression, i.e. when the
-confidence interval of the change excludes zero on the wrong side; without a baseline it is
-skipped, never passed silently.
+fails a metric only when the comparison with the baseline shows a regression: the exact paired
+test gives ``p < 1 - confidence`` in the worse direction (below 30 pairs), or the bootstrap
+interval excludes zero on the wrong side (from 30). Without a baseline it is skipped, never
+passed silently; with too few paired cases for any result to be significant (fewer than 6 at
+95%) it is skipped too, and says so: "too few cases" fails nothing, but is not a pass either.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from llmops._errors import EvalDatasetError
+from llmops.eval._permutation import min_testable_pairs
 from llmops.eval._summary import summary_value
 
 if TYPE_CHECKING:
@@ -202,10 +205,30 @@ def _check_threshold(gate: Gate, summary: Mapping[str, Any]) -> GateResult:
     return result("failed", value, f"{metric} = {value:.6g}, not {op} {threshold:g}")
 
 
-def _interval(delta: MetricDelta) -> str:
+def _interval(delta: MetricDelta, confidence: float) -> str:
     if delta.ci_low is None or delta.ci_high is None:
         return ""
-    return f" (CI {delta.ci_low:+.6g} … {delta.ci_high:+.6g})"
+    return f" ({confidence * 100:g}% CI {delta.ci_low:+.6g} … {delta.ci_high:+.6g})"
+
+
+def _evidence(delta: MetricDelta, alpha: float) -> str:
+    """Why the verdict: the exact test's p-value, or the bootstrap interval's position."""
+    if delta.p_value is None:
+        return "the bootstrap interval excludes zero" if delta.verdict == "regressed" else ""
+    test = "exact test" if delta.method == "exact" else "exact test on sampled swaps"
+    side = "<" if delta.p_value < alpha else ">="
+    return f"{test} p = {delta.p_value:.3g} {side} {alpha:g}"
+
+
+def _too_few(metric: str, delta: MetricDelta, alpha: float) -> str:
+    needed = min_testable_pairs(alpha)
+    if delta.pairs < needed:
+        cases = f"{delta.pairs} paired case{'s' if delta.pairs != 1 else ''}"
+        why = f"on {cases} even a change in every case has p >= {alpha:g}"
+        why += f" (at least {needed} needed)"
+    else:
+        why = f"{delta.pairs} paired cases cannot bound the change"
+    return f"{metric}: too few cases to test, {why}"
 
 
 def _metric_regression(metric: str, comparison: Comparison) -> tuple[GateStatus, float | None, str]:
@@ -213,13 +236,18 @@ def _metric_regression(metric: str, comparison: Comparison) -> tuple[GateStatus,
     if delta is None:
         known = ", ".join(m.metric for m in comparison.metrics if m.per_case)
         return "failed", None, f"{metric} was not compared (per-case metrics: {known})"
+    alpha = 1.0 - comparison.confidence
     change = "no change measured" if delta.delta is None else f"delta {delta.delta:+.6g}"
-    change += _interval(delta)
+    change += _interval(delta, comparison.confidence)
+    evidence = _evidence(delta, alpha)
+    change += f", {evidence}" if evidence else ""
     if delta.verdict == "regressed":
-        return "failed", delta.delta, f"{metric} regressed: {change}, the interval excludes zero"
+        return "failed", delta.delta, f"{metric} regressed: {change}"
+    if delta.verdict == "too few cases":
+        return "skipped", delta.delta, f"{_too_few(metric, delta, alpha)}; {change}"
     if delta.verdict == "n/a":
         why = (
-            f"too few paired cases ({delta.pairs})"
+            "no paired case has a value in both runs"
             if delta.per_case
             else "a run-level value has no confidence interval; gate a per-case metric"
         )
@@ -253,7 +281,7 @@ def evaluate_gates(
 
     Returns:
         One result per gate, in order; a ``no_regression`` gate fails when any of its metrics
-        regressed and is skipped when one could not be tested.
+        regressed and is skipped when one could not be tested (no pairs, or too few cases).
     """
     results: list[GateResult] = []
     for gate in gates:

@@ -23,8 +23,19 @@ from llmops.eval._junit import write_junit as write_junit
 from llmops.eval._summary import summary_value
 
 GATE_ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭"}
-VERDICT_STYLES = {"improved": "green", "regressed": "bold red", "unchanged": "dim", "n/a": "dim"}
-VERDICT_ICONS = {"improved": "🟢 improved", "regressed": "🔴 regressed", "unchanged": "unchanged"}
+VERDICT_STYLES = {
+    "improved": "green",
+    "regressed": "bold red",
+    "unchanged": "dim",
+    "too few cases": "yellow",
+    "n/a": "dim",
+}
+VERDICT_ICONS = {
+    "improved": "🟢 improved",
+    "regressed": "🔴 regressed",
+    "unchanged": "unchanged",
+    "too few cases": "⚠️ too few cases",
+}
 
 
 def format_value(value: float | None) -> str:
@@ -42,6 +53,13 @@ def format_delta(delta: MetricDelta) -> tuple[str, str]:
     if delta.ci_low is None or delta.ci_high is None:
         return change, "—"
     return change, f"[{delta.ci_low:+.4g}, {delta.ci_high:+.4g}]"
+
+
+def format_test(delta: MetricDelta) -> str:
+    """What decided the verdict: ``"exact p=0.031"``, ``"sampled p=0.004"``, ``"bootstrap"``."""
+    if delta.p_value is not None:
+        return f"{delta.method or 'exact'} p={delta.p_value:.2g}"
+    return delta.method or "—"
 
 
 def _config(name: str | None, version: str | None) -> str:
@@ -64,8 +82,10 @@ def render_comparison(comparison: Comparison, *, max_cases: int = 20) -> Rendera
             f"  ({comparison.paired_cases} paired cases)"
         )
     )
-    for column in ("metric", "baseline", "candidate", "delta", f"{level}% CI", "verdict"):
-        table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
+    columns = ("metric", "baseline", "candidate", "delta", f"{level}% CI", "test", "verdict")
+    for column in columns:
+        left = column in ("metric", "test", "verdict")
+        table.add_column(column, justify="left" if left else "right")
     for delta in comparison.metrics:
         change, interval = format_delta(delta)
         table.add_row(
@@ -74,9 +94,13 @@ def render_comparison(comparison: Comparison, *, max_cases: int = 20) -> Rendera
             format_value(delta.candidate),
             change,
             interval,
+            format_test(delta),
             Text(delta.verdict, style=VERDICT_STYLES[delta.verdict]),
         )
     parts: list[RenderableType] = [table]
+    note = comparison.too_few_cases_note()
+    if note:
+        parts.append(Text(note, style="yellow"))
     if comparison.regressed_cases:
         cases = Table(title=f"Regressed cases ({len(comparison.regressed_cases)})")
         for column in ("case", "metric", "baseline", "candidate", "candidate trace"):
@@ -166,11 +190,15 @@ def _md_comparison(comparison: Comparison, max_cases: int) -> list[str]:
                 format_value(delta.candidate),
                 change,
                 interval,
+                format_test(delta),
                 verdict,
             ]
         )
-    header = ["Metric", "Baseline", "Candidate", "Delta", f"{level}% CI", "Verdict"]
+    header = ["Metric", "Baseline", "Candidate", "Delta", f"{level}% CI", "Test", "Verdict"]
     lines.extend(_md_table(header, rows))
+    note = comparison.too_few_cases_note()
+    if note:
+        lines += [f"> ⚠️ {note}", ""]
     regressed = comparison.regressed_cases
     if regressed:
         lines += [f"#### Regressed cases ({len(regressed)})", ""]

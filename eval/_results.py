@@ -138,13 +138,15 @@ def rows(store: Store, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         return run_rows(con, sql, params)
 
 
-def previous_run(store: Store, suite_hash: str, config_version: str, target: str) -> str | None:
-    """The latest run of this suite on this config version (to resume), if any."""
+def previous_run(store: Store, resume_key: str) -> str | None:
+    """The latest run with this resume key (see ``Target.resume_key``), if any.
+
+    Runs stored before the key existed have none, and are never resumed.
+    """
     found = rows(
         store,
-        "SELECT run_id FROM eval_runs WHERE suite_hash = ? AND config_version = ? AND target = ?"
-        " ORDER BY started_ns DESC LIMIT 1",
-        [suite_hash, config_version, target],
+        "SELECT run_id FROM eval_runs WHERE resume_key = ? ORDER BY started_ns DESC LIMIT 1",
+        [resume_key],
     )
     return found[0]["run_id"] if found else None
 

@@ -38,7 +38,7 @@ class RunOptions:
 
     executor: str = "local"
     concurrency: int | None = None
-    resume: bool = True
+    fresh: bool = False
     api_base: str | None = None
     log_to_mlflow: bool = True
     on_case: Callable[[CaseResult], None] | None = None
@@ -88,7 +88,7 @@ def run_suite(
     baseline: Any = None,
     executor: str = "local",
     concurrency: int | None = None,
-    resume: bool = True,
+    fresh: bool = False,
     api_base: str | None = None,
     log_to_mlflow: bool = True,
     on_case: Callable[[CaseResult], None] | None = None,
@@ -106,7 +106,9 @@ def run_suite(
             made.
         executor: ``local`` (threads) or ``ray``.
         concurrency: Cases at a time (default: the suite's setting).
-        resume: Skip cases already scored for this suite and config version.
+        fresh: Run every case again. Otherwise a rerun resumes the latest run of the same
+            suite, config version, target and target source (see ``Target.resume_key``),
+            skipping the cases it scored.
         api_base: Where the config's model is served, instead of its own setting.
         log_to_mlflow: Also log the run (summary metrics) to MLflow.
         on_case: Called with each finished case (progress reporting).
@@ -118,18 +120,24 @@ def run_suite(
 
     if executor not in EXECUTORS:
         raise EvalDatasetError(f"unknown executor {executor!r} (use one of {EXECUTORS})")
-    options = RunOptions(executor, concurrency, resume, api_base, log_to_mlflow, on_case)
+    options = RunOptions(executor, concurrency, fresh, api_base, log_to_mlflow, on_case)
     chosen = target if target is not None else (config if config is not None else suite.target)
     resolved = resolve_target(chosen, config=config if target is not None else None)
     base_run = baseline if isinstance(baseline, EvalRun) else None
     if baseline is not None and base_run is None:
-        # A callable target runs under the baseline config; otherwise the baseline is the target.
-        base_target = target if target is not None and callable(target) else None
+        # A callable target (or module:function) runs under the baseline config; otherwise the
+        # baseline is the target.
+        base_target = target if target is not None and _is_code(target) else None
         base_resolved = resolve_target(
             base_target or baseline, config=baseline if base_target else None
         )
         base_run = _execute(suite, base_resolved, options, None)
     return _execute(suite, resolved, options, base_run)
+
+
+def _is_code(target: Any) -> bool:
+    """A callable or a ``module:function`` reference (not a ``name@ref`` config)."""
+    return callable(target) or (isinstance(target, str) and ":" in target and "@" not in target)
 
 
 def _execute(
@@ -142,11 +150,7 @@ def _execute(
     metrics = [(spec, get_metric(spec)) for spec in suite.metrics]
     resolve_judges(suite.metrics)
     cases = {case.id: (index, case) for index, case in enumerate(suite.case_list)}
-    run_id = (
-        previous_run(store, suite.hash, target.config_version, target.label)
-        if options.resume
-        else None
-    )
+    run_id = None if options.fresh else previous_run(store, target.resume_key(suite.hash))
     done = scored_cases(store, run_id, cases) if run_id else []
     run_id = run_id or uuid.uuid4().hex[:16]
     writer = ResultWriter(store, run_id, suite.hash, target.config_version)
@@ -229,6 +233,7 @@ def _run_row(
         "executor": executor,
         "started_ns": started,
         "case_count": len(suite.case_list),
+        "_resume_key": target.resume_key(suite.hash),
     }
 
 

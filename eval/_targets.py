@@ -6,11 +6,19 @@ made, so a callable agent that calls models through llmops is priced like a conf
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from llmops._errors import ConfigError, EvalDatasetError
 from llmops.eval._metrics import CaseOutput
@@ -46,8 +54,74 @@ class Target:
 
     @property
     def config_version(self) -> str:
-        # Resume and comparison key: the config's content hash, or the callable's name.
+        # Comparison key: the config's content hash, or the callable's name.
         return self.config.version if self.config else self.label
+
+    @cached_property
+    def source_hash(self) -> str | None:
+        """SHA-256 of the callable's source (see :func:`source_digest`), or None.
+
+        A config target has none: its version already hashes everything it runs.
+        """
+        return source_digest(self.function) if self.function is not None else None
+
+    def resume_key(self, suite_hash: str) -> str:
+        """The key a rerun resumes by: a hash of what decides the scores.
+
+        That is the suite (cases and metrics), the config version, which target and its
+        source, so a rerun after the agent's code changed runs every case again.
+        """
+        parts = [suite_hash, self.config_version, self.label, self.source_hash]
+        return hashlib.sha256(orjson.dumps(parts)).hexdigest()
+
+
+def source_digest(function: Callable[..., Any]) -> str:
+    """SHA-256 of the code a callable runs: the source file that defines it, else its bytecode.
+
+    Decorators made with ``functools.wraps`` are looked through (the wrapper's file is the
+    decorator's). Only that one file is read: an edit to a module it imports is not seen.
+    """
+    inner = inspect.unwrap(function)
+    path = _source_file(inner)
+    if path is not None:
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            pass  # gone or unreadable since it was found: the bytecode still tells
+    code = getattr(inner, "__code__", None) or getattr(type(inner).__call__, "__code__", None)
+    digest = hashlib.sha256()
+    if isinstance(code, CodeType):
+        for part in _code_parts(code):
+            digest.update(part)
+    else:  # a builtin: only its name says what it is
+        digest.update(repr(getattr(inner, "__qualname__", type(inner).__qualname__)).encode())
+    return digest.hexdigest()
+
+
+def _source_file(function: Any) -> Path | None:
+    """The file that defines ``function`` (or its class, or its module), if it is on disk."""
+    module = sys.modules.get(getattr(function, "__module__", None) or "")
+    for owner in (function, type(function), *([module] if module else [])):
+        try:
+            name = inspect.getsourcefile(owner)
+        except (TypeError, OSError):  # a builtin, or a class defined in __main__
+            continue
+        if name and os.path.isfile(name):
+            return Path(name)
+    return None
+
+
+def _code_parts(code: CodeType) -> Iterator[bytes]:
+    # Not repr(code): it holds the object's address. Names tell `foo(x)` from `bar(x)`.
+    yield code.co_code
+    yield repr(code.co_names).encode()
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            yield from _code_parts(const)
+        elif isinstance(const, frozenset):  # its order changes with PYTHONHASHSEED
+            yield repr(sorted(map(repr, const))).encode()
+        else:
+            yield repr(const).encode()
 
 
 def recorded_target() -> Target:

@@ -104,6 +104,9 @@ def quickstart() -> None:
         from llmops._cli_eval import _report
 
         _report(result.evaluation, junit=None, markdown=None)
+        console.rule("what the comparison says")
+        for line in _quickstart.story(result.evaluation):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.rule("web UI")
     for url, status, size in _quickstart.show_in_ui():
         mark = "[green]ok[/green]" if status == 200 else f"[red]HTTP {status}[/red]"

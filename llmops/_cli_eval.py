@@ -56,7 +56,15 @@ def run(
     limit: Annotated[int, typer.Option(help="--from-traces: most traces.")] = 100,
     executor: Annotated[str, typer.Option(help="local or ray.")] = "local",
     concurrency: Annotated[int | None, typer.Option(min=1, help="Cases at a time.")] = None,
-    resume: Annotated[bool, typer.Option(help="Skip cases already scored.")] = True,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            "--no-resume",
+            help="Run every case again. Otherwise a rerun skips the cases already scored on the "
+            "same suite, config version and target source.",
+        ),
+    ] = False,
     api_base: Annotated[str | None, typer.Option(help="Where the model is served.")] = None,
     junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
     markdown: Annotated[Path | None, typer.Option(help="Write a Markdown summary here.")] = None,
@@ -92,7 +100,7 @@ def run(
                 baseline=baseline,
                 executor=executor,
                 concurrency=concurrency,
-                resume=resume,
+                fresh=fresh,
                 api_base=api_base,
                 log_to_mlflow=mlflow,
                 on_case=advance,

@@ -2,25 +2,75 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
+import signal
 import subprocess
-import time
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from llmops._errors import LlmopsError
+from llmops._errors import BackendUnavailable, LlmopsError
 from llmops._render import print_error
 
 if TYPE_CHECKING:
     from llmops._agentconfig import AgentConfig
 
 console = Console()
+# `llmops serve`'s own messages, one line each however wide: a terminal may wrap them, but a
+# process manager's log (docker logs, journald; no terminal, so 80 columns) keeps them whole.
+lines = Console(soft_wrap=True)
+# What a native crash of vLLM most often means (the llama.cpp path names its own cause).
+VLLM_CRASH_CAUSE = (
+    "illegal instruction or protection fault in a native library (vLLM, torch or their CUDA "
+    "kernels built for another CPU, GPU or driver); see the log"
+)
+# The signals that stop `llmops serve`: Ctrl-C, docker stop / systemd / Kubernetes, a closed
+# terminal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class StopRequested(KeyboardInterrupt):
+    """A stop signal, raised in the main thread so that the ``with`` / ``finally`` that started
+    the model server stops it (a KeyboardInterrupt, as Ctrl-C already is)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signal_name = signal.Signals(signum).name
+
+
+@contextlib.contextmanager
+def stopping_on_signals() -> Iterator[None]:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`StopRequested` while the block runs.
+
+    A signal that was ignored when llmops started (``nohup``, ``&`` in a script) stays ignored.
+    Outside the main thread (a test runner's worker) nothing changes: Python allows signal
+    handlers only there.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise StopRequested(signum)
+
+    previous = {}
+    for number in STOP_SIGNALS:
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            previous[number] = signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _load(ref: str) -> AgentConfig:
@@ -45,7 +95,12 @@ def serve(
         "http://127.0.0.1:8000"
     ),
 ) -> None:
-    """Start the config's model server and wait (Ctrl-C stops it); `serve status` shows one."""
+    """Start the config's model server, check that its model answers, and wait.
+
+    Ctrl-C, SIGTERM (docker stop, systemd, Kubernetes) or SIGHUP stops the model server and
+    whatever it started, then exits 0; a model server that dies ends `llmops serve` with an
+    error naming the signal, the likely cause and the log. `serve status` shows a running one.
+    """
     if ref == "status":
         status(url)
         return
@@ -54,13 +109,16 @@ def serve(
         if emit is not None:
             _emit(config, emit, output)
             return
-        if config.serving.backend == "vllm":
-            _serve_vllm(config, port, dry_run)
-        else:
-            _serve_local(config, port, dry_run)
+        with stopping_on_signals():
+            if config.serving.backend == "vllm":
+                _serve_vllm(config, port, dry_run)
+            else:
+                _serve_local(config, port, dry_run)
     except LlmopsError as exc:
-        print_error(console, exc)
+        print_error(lines, exc)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt as stop:  # before the server was ready, or a second signal
+        lines.print(f"stopped ({_signal_name(stop)})")
 
 
 def _emit(config: AgentConfig, kind: str, output: Path | None) -> None:
@@ -79,7 +137,7 @@ def _emit(config: AgentConfig, kind: str, output: Path | None) -> None:
 
 
 def _serve_vllm(config: AgentConfig, port: int, dry_run: bool) -> None:
-    from llmops.serving._local import wait_healthy
+    from llmops.serving._local import describe_exit, spawn, stop_process, wait_healthy
     from llmops.serving._vllm import vllm_command
 
     command = vllm_command(config, port=port)
@@ -95,19 +153,20 @@ def _serve_vllm(config: AgentConfig, port: int, dry_run: bool) -> None:
         )
     command = [executable, *command[1:]]
     log_path = Path(".llmops") / "serving" / f"vllm-{port}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    # SIGTERM if llmops dies first: vLLM then takes its engine processes down itself.
+    process = spawn(command, log_path, death_signal=signal.SIGTERM)
     try:
-        wait_healthy(f"http://127.0.0.1:{port}/health", 900, process, command, log_path)
-        _wait(f"http://127.0.0.1:{port}/v1", config.ref)
+        wait_healthy(
+            f"http://127.0.0.1:{port}/health", 900, process, command, log_path,
+            model=config.model.served_name or config.model.id, crash_cause=VLLM_CRASH_CAUSE,
+        )  # fmt: skip
+        _wait(
+            process, f"http://127.0.0.1:{port}/v1", config.ref,
+            lambda: describe_exit(process, "serving", command, log_path,
+                                  crash_cause=VLLM_CRASH_CAUSE),
+        )  # fmt: skip
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)  # vLLM frees its memory before the command returns
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, grace=30)  # vLLM frees its memory before the command returns
 
 
 def _serve_local(config: AgentConfig, port: int, dry_run: bool) -> None:
@@ -118,16 +177,26 @@ def _serve_local(config: AgentConfig, port: int, dry_run: bool) -> None:
         typer.echo(shlex.join(server.command()))
         return
     with server:
-        _wait(server.api_base, config.ref)
+        assert server.process is not None
+        _wait(server.process, server.api_base, config.ref, lambda: server.describe_exit("serving"))
 
 
-def _wait(endpoint: str, ref: str) -> None:
-    console.print(f"serving [bold]{ref}[/bold] at [bold]{endpoint}[/bold] (Ctrl-C stops)")
+def _wait(
+    process: subprocess.Popen[bytes], endpoint: str, ref: str, describe: Callable[[], str]
+) -> None:
+    """Wait for a stop signal (then return, and the caller stops the server) or for the server to
+    die (then raise, with ``describe()``'s one line)."""
+    lines.print(f"serving [bold]{ref}[/bold] at [bold]{endpoint}[/bold] (Ctrl-C or SIGTERM stops)")
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        console.print("stopping")
+        process.wait()
+    except KeyboardInterrupt as stop:
+        lines.print(f"stopping ({_signal_name(stop)})")
+        return
+    raise BackendUnavailable(describe())
+
+
+def _signal_name(stop: KeyboardInterrupt) -> str:
+    return stop.signal_name if isinstance(stop, StopRequested) else "SIGINT"
 
 
 def status(url: str) -> None:

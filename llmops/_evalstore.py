@@ -29,6 +29,14 @@ EVAL_RUN_COLUMNS: dict[str, str] = {
     "summary": "VARCHAR",  # JSON: {metric: aggregate value}
     "gates": "VARCHAR",  # JSON: [{"gate", "passed", "value", "detail"}]
     "mlflow_run_id": "VARCHAR",
+    "_resume_key": "VARCHAR",  # stored as the derived column resume_key (below)
+}
+
+# Columns added after the first release are derived ones: a Parquet segment written before them
+# reads them as NULL (one that lacks a kept column is a segment of another schema, left out).
+EVAL_RUN_DERIVED: dict[str, str] = {
+    # What a rerun resumes by (see Target.resume_key); NULL on older runs, which never resume.
+    "resume_key": "_resume_key",
 }
 
 EVAL_CASE_COLUMNS: dict[str, str] = {
@@ -87,6 +95,7 @@ QUALIFY row_number() OVER (PARTITION BY run_id, case_id, metric ORDER BY written
 EVAL_RUNS = TableSpec(
     name="eval_runs",
     columns=EVAL_RUN_COLUMNS,
+    derived=EVAL_RUN_DERIVED,
     raw_view="eval_run_rows",
     views={"eval_runs": _RUNS_VIEW},
 )

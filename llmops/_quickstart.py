@@ -7,11 +7,13 @@ versions, evals, the UI) hook into this same agent.
 
 from __future__ import annotations
 
+import atexit
 import math
 import re
+import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -70,14 +72,19 @@ def plan(question: str) -> dict[str, object]:
     return {"steps": ["search_docs", "compose_answer"], "query_terms": _terms(question)}
 
 
+def _body(markdown: str) -> str:
+    """The text of a document without its heading lines."""
+    return "\n".join(line for line in markdown.splitlines() if not line.startswith("#"))
+
+
 @llmops.tool(name="search_docs")
 def search_docs(query_terms: list[str], k: int = 2) -> list[Passage]:
     """Rank sentences of the bundled documents by TF-IDF overlap with the query terms."""
     sentences = [
-        (doc, s.strip())
+        (doc, " ".join(sentence.split()))
         for doc, text in load_documents().items()
-        for s in re.split(r"(?<=[.!?])\s+", text)
-        if s.strip() and not s.startswith("#")
+        for sentence in re.split(r"(?<=[.!?])\s+", _body(text))
+        if sentence.strip()
     ]
     df = Counter(t for _, s in sentences for t in set(_terms(s)))
     n = len(sentences)
@@ -110,14 +117,43 @@ def quickstart_config() -> AgentConfig:
 
 
 def candidate_config(production: AgentConfig) -> AgentConfig:
-    """A second version: three passages instead of two, and an answer that lists its sources."""
+    """A second version that is cheaper and wrong more often.
+
+    It leaves the retrieved passages out of the prompt (fewer input tokens) and lets the model
+    answer in one sentence of its own (``answer_mode: sentence``) instead of quoting the
+    documents. A 270M model then invents facts; the eval's hallucination detector and the
+    ``no_regression`` gate catch it.
+    """
     prompts = dict(production.prompts)
-    prompts["answer"] = PromptTemplate(
-        template="{{model_answer}}\n  From the docs: {{passages}}\n  Sources: {{sources}}",
-        variables=("model_answer", "passages", "sources"),
+    prompts["user"] = PromptTemplate(
+        template="Question: {{question}}\nAnswer in your own words, with helpful details:",
+        variables=("question",),
     )
-    metadata = {**production.metadata, "retrieval_k": 3}
+    metadata = {**production.metadata, "answer_mode": "sentence"}
     return production.model_copy(update={"prompts": prompts, "metadata": metadata})
+
+
+# One sentence of plain text: the model writes it, nothing ties it to the documents.
+SENTENCE_GRAMMAR = 'root ::= [A-Z] [^\\n.?!<>*#]+ "."'
+
+
+def quote_grammar(passages: list[Passage]) -> str:
+    """A llama.cpp grammar (GBNF) whose only sentences are the passages, verbatim."""
+
+    def literal(text: str) -> str:
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+
+    return "root ::= " + " | ".join(literal(p.text) for p in passages)
+
+
+def answer_grammar(mode: str, passages: list[Passage]) -> str | None:
+    """The grammar that constrains the model's answer under ``metadata.answer_mode``."""
+    if mode == "quote":
+        return quote_grammar(passages)
+    if mode == "sentence":
+        return SENTENCE_GRAMMAR
+    return None
 
 
 @dataclass(frozen=True)
@@ -135,7 +171,10 @@ def respond(question: str, config: AgentConfig, api_base: str) -> Reply:
         llmops.current_span().set_attribute("support_bot.fallback", True)
         return Reply("I could not find that in the documentation; a human will follow up.", [])
     text = "".join(compose_answer(question, passages)).strip()
-    reply = serving.chat(config, variables={"docs": text, "question": question}, api_base=api_base)
+    grammar = answer_grammar(str(config.metadata.get("answer_mode", "free")), passages)
+    extra_body = {"grammar": grammar} if grammar is not None else None
+    variables = {"docs": text, "question": question}
+    reply = serving.chat(config, variables=variables, api_base=api_base, extra_body=extra_body)
     values = {
         "model_answer": " ".join(reply.text.split()) or "(no answer)",
         "passages": text,
@@ -151,18 +190,32 @@ def answer(question: str, config: AgentConfig, api_base: str) -> str:
     return respond(question, config, api_base).text
 
 
-def eval_target(config: AgentConfig, api_base: str) -> Callable[[str], dict[str, object]]:
-    """The agent as an eval target: the answer plus the passages it retrieved (the contexts)."""
+_model_server: dict[str, str] = {}  # the api_base of the model server this process uses
+_model_server_lock = threading.Lock()
 
-    @llmops.agent(name="support-bot", description="Answers product questions from the docs.")
-    def support_bot(question: str) -> dict[str, object]:
-        reply = respond(question, config, api_base)
-        return {"answer": reply.text, "contexts": [p.text for p in reply.passages]}
 
-    support_bot.__qualname__ = (
-        "support_bot"  # results name the target llmops._quickstart:support_bot
-    )
-    return support_bot
+def _api_base() -> str:
+    """The running quickstart's model server, or one started for this process on first use."""
+    with _model_server_lock:
+        if "api_base" not in _model_server:
+            server = LocalServer(log_dir=Path(active_settings().home) / "serving").start()
+            atexit.register(server.stop)
+            _model_server["api_base"] = server.api_base
+        return _model_server["api_base"]
+
+
+@llmops.agent(name="support-bot", description="Answers product questions from the docs.")
+def support_bot(question: str) -> dict[str, object]:
+    """The agent as an eval target, under whichever config version the eval runs.
+
+    ``llmops eval run SUITE --target llmops._quickstart:support_bot --config support-bot@REF``
+    runs it as the quickstart does: the answer plus the passages it retrieved (the contexts).
+    """
+    config = llmops.current_config()
+    if not isinstance(config, AgentConfig):
+        config = llmops.configs().get("support-bot@production")
+    reply = respond(question, config, _api_base())
+    return {"answer": reply.text, "contexts": [p.text for p in reply.passages]}
 
 
 @dataclass(frozen=True)
@@ -205,23 +258,118 @@ def run(
         llmops.use_config(config),
     ):
         answers = [(q, answer(q, config, server.api_base)) for q in questions]
-        evaluation = evaluate(server.api_base) if run_eval else None
+        _model_server["api_base"] = server.api_base
+        try:
+            evaluation = evaluate() if run_eval else None
+        finally:
+            _model_server.pop("api_base", None)
     llmops.flush()
     return QuickstartRun(session_id, config.ref, answers, registered, diff, evaluation)
 
 
-def evaluate(api_base: str) -> EvalRun:
-    """The bundled suite on ``production``, then on ``candidate`` compared with it."""
+SUITE = "suite.yaml"
+EVAL_TARGET = "llmops._quickstart:support_bot"
+
+
+def suite_path() -> Path:
+    """Where the bundled eval suite lies (inside the installed package)."""
+    return Path(str(resources.files("llmops") / "_data" / "quickstart" / SUITE))
+
+
+def evaluate() -> EvalRun:
+    """The bundled suite under ``candidate``, compared with ``production`` on the same cases.
+
+    The same run as ``llmops eval run SUITE --target llmops._quickstart:support_bot
+    --config support-bot@candidate --baseline support-bot@production``: a rerun of that
+    command resumes both runs, and exits 1 when a gate fails.
+    """
     from llmops.eval import load_suite, run_suite
 
-    path = resources.files("llmops") / "_data" / "quickstart" / "suite.yaml"
-    with resources.as_file(path) as file:
-        suite = load_suite(file)
-    registry = llmops.configs()
-    production = registry.get("support-bot@production")
-    candidate = registry.get("support-bot@candidate")
-    baseline = run_suite(suite, eval_target(production, api_base), config=production)
-    return run_suite(suite, eval_target(candidate, api_base), config=candidate, baseline=baseline)
+    return run_suite(
+        load_suite(suite_path()),
+        EVAL_TARGET,
+        config="support-bot@candidate",
+        baseline="support-bot@production",
+    )
+
+
+UI_URL = "http://127.0.0.1:5799"
+_STORY_METRICS = (
+    ("hallucination_rate", "answers with an unsupported claim", "{:.0%}"),
+    ("contains_pass_rate", "answers with the expected fact", "{:.0%}"),
+    ("input_tokens", "input tokens per case", "{:.0f}"),
+    ("cost_usd", "cost per case", "${:.6f}"),
+)
+
+
+def story(evaluation: EvalRun, *, shown_cases: int = 3) -> list[str]:
+    """What the comparison of the two versions says, and what a user does next: plain lines."""
+    comparison = evaluation.comparison
+    if comparison is None or evaluation.baseline is None:
+        return ["No comparison: the baseline did not run."]
+    baseline_ref = f"support-bot@{evaluation.baseline.config_version[:12]}"
+    candidate_ref = f"support-bot@{evaluation.config_version[:12]}"
+    lines = [
+        f"candidate {candidate_ref} leaves the documents out of the prompt and lets the model "
+        "write a sentence of its own; production",
+        f"{baseline_ref} makes it quote a retrieved sentence. On the same "
+        f"{comparison.paired_cases} questions:",
+    ]
+    for name, label, number in _STORY_METRICS:
+        delta = comparison.metric(name)
+        if delta is None or delta.baseline is None or delta.candidate is None:
+            continue
+        test = f", {delta.method} test p = {delta.p_value:.2g}" if delta.p_value is not None else ""
+        lines.append(
+            f"  {label}: {number.format(delta.baseline)} → {number.format(delta.candidate)}  "
+            f"({delta.verdict}{test})"
+        )
+    gate = next((g for g in evaluation.gates if g.gate.startswith("no_regression")), None)
+    command = (
+        f"llmops eval run {suite_path()} --target {EVAL_TARGET} "
+        "--config support-bot@candidate --baseline support-bot@production"
+    )
+    if gate is not None and gate.status == "failed":
+        lines += [
+            "The no_regression gate FAILED: in CI this comparison exits 1 and blocks the merge.",
+            "The same check from the shell (it resumes both stored runs; exit code 1):",
+            f"  {command}",
+        ]
+    else:
+        status = gate.status if gate is not None else "missing"
+        lines.append(f"The no_regression gate {status}: nothing here would block a merge.")
+    lines += _flagged_answers(evaluation, shown_cases)
+    lines += [
+        "What to do: keep production where it is (do not promote the candidate); read the "
+        "flagged traces",
+        f"and the side-by-side comparison ({UI_URL}/compare?a=support-bot@production"
+        "&b=support-bot@candidate);",
+        "put the documents back in the prompt (or answer_mode: quote), register the fix with "
+        "`llmops config register FILE --alias candidate`,",
+        "rerun the command above, and promote with "
+        "`llmops config promote support-bot@VERSION --to production` once every gate passes.",
+    ]
+    return lines
+
+
+def _flagged_answers(evaluation: EvalRun, shown: int) -> list[str]:
+    """The candidate's answers with unsupported claims, each with the claim and its trace."""
+    flagged = [
+        case
+        for case in evaluation.cases
+        if (score := case.scores.get("hallucination")) is not None and score.passed is False
+    ]
+    if not flagged:
+        return []
+    lines = [
+        f"{len(flagged)} answers with unsupported claims; the first {min(shown, len(flagged))}:"
+    ]
+    for case in flagged[:shown]:
+        claims = case.scores["hallucination"].details.get("unsupported_claims") or ["?"]
+        lines.append(f"  {case.case.id}: {str(claims[0])[:110]!r}")
+        if case.trace_id:
+            lines.append(f"    trace {UI_URL}/traces/{case.trace_id}")
+    return lines
 
 
 UI_PAGES = (

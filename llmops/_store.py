@@ -506,25 +506,38 @@ class Table:
     # --- reading ------------------------------------------------------------------------------
     def source_sql(self, snapshot: Snapshot) -> str:
         """SQL for all rows of the table in ``snapshot`` (typed, even when empty)."""
-        spec = self.spec
         parts = []
+        if snapshot.parquet:
+            parts.append(self._segments_sql(snapshot.parquet))
+        if snapshot.wal:
+            parts.append(self._batches_sql(snapshot.wal))
+        if not parts:
+            return self._typed_empty()
+        return " UNION ALL BY NAME ".join(parts)
+
+    def _typed_empty(self) -> str:
+        """SQL for no rows, with every kept and derived column of its type."""
+        spec = self.spec
         empty = ", ".join(
             f"CAST(NULL AS {kind}) AS {sql_name(n)}" for n, kind in spec.columns.items()
         )
-        typed_empty = f"SELECT {spec.select_list()} FROM (SELECT {empty}) WHERE false"
-        if snapshot.parquet:
-            # By name beside an empty relation of every column: a column a segment lacks (one a
-            # later version added) reads as NULL instead of failing the query.
-            parquet = f"read_parquet({_sql_list(snapshot.parquet)}, union_by_name=true)"
-            parts.append(
-                f"SELECT {spec.all_columns()} FROM "
-                f"(SELECT * FROM {parquet} UNION ALL BY NAME {typed_empty})"
-            )
-        if snapshot.wal:
-            parts.append(f"SELECT {spec.select_list()} FROM {self._read_json(snapshot.wal)}")
-        if not parts:
-            return typed_empty
-        return " UNION ALL BY NAME ".join(parts)
+        return f"SELECT {spec.select_list()} FROM (SELECT {empty}) WHERE false"
+
+    def _segments_sql(self, segments: Sequence[Path]) -> str:
+        """SQL for the rows of ``segments``, as reads and merges both see them."""
+        # By name beside an empty relation of every column: a column the segments lack (a
+        # derived one a later version added) reads as NULL instead of failing to bind, even
+        # when no segment has it (union_by_name alone knows only the segments' columns).
+        parquet = f"read_parquet({_sql_list(segments)}, union_by_name=true)"
+        return (
+            f"SELECT {self.spec.all_columns()} FROM "
+            f"(SELECT * FROM {parquet} UNION ALL BY NAME {self._typed_empty()})"
+        )
+
+    def _batches_sql(self, batches: Sequence[Path]) -> str:
+        """SQL for the rows of ``batches``, derived columns computed (an input a batch lacks
+        reads as NULL: ``read_json`` is given every column)."""
+        return f"SELECT {self.spec.select_list()} FROM {self._read_json(batches)}"
 
     def _read_json(self, files: Sequence[Path]) -> str:
         spec = ", ".join(
@@ -566,8 +579,7 @@ class Table:
                 self._compact_batches(wal)
                 done = True
             for tier in _tiers_to_merge(self._readable(self._segments())):
-                parquet = f"read_parquet({_sql_list(tier)}, union_by_name=true)"
-                self._write_segment(tier, f"SELECT {self.spec.all_columns()} FROM {parquet}")
+                self._write_segment(tier, self._segments_sql(tier))
                 done = True
             return done
 
@@ -575,14 +587,12 @@ class Table:
         import duckdb
 
         try:
-            select = f"SELECT {self.spec.select_list()} FROM {self._read_json(wal)}"
-            self._write_segment(wal, select)
+            self._write_segment(wal, self._batches_sql(wal))
         except duckdb.InvalidInputException:
             wal = self._readable(wal)  # checks them, and reports the ones that are damaged
             self.quarantine()
             if wal:
-                select = f"SELECT {self.spec.select_list()} FROM {self._read_json(wal)}"
-                self._write_segment(wal, select)
+                self._write_segment(wal, self._batches_sql(wal))
 
     def compact_if_due(self, threshold: int) -> bool:
         """Compact if ``threshold`` batch files wait and this process may write the table.

@@ -4,13 +4,22 @@
 # advertises AMX inside a VM that does not enable it dies on its first completion (ldtilecfg).
 #
 #   scripts/install_llama_cpp.sh PYTHON [VERSION]
+#   scripts/install_llama_cpp.sh --native DIR PYTHON [VERSION]   # benchmarks only (see below)
 #
 # x86-64: the x86-64-v3 baseline (AVX2, FMA, F16C, BMI2), with AVX-512, AVX-VNNI and AMX off;
 # a CPU without AVX2 gets the SSE-only baseline. aarch64: armv8-a without native tuning.
 # The wheel is built once per (version, flags) into .whl/ and installed from there, so pip's
 # cache never hands back a build made on another CPU or with other flags.
+#
+# --native DIR builds for this machine's CPU and installs it into DIR (pip --target), never into
+# the venv: benchmarks/bench_decode.py measures the portable build against it.
 set -euo pipefail
-PY=${1:?usage: install_llama_cpp.sh PYTHON [VERSION]}
+NATIVE_DIR=""
+if [[ "${1:-}" == "--native" ]]; then
+    NATIVE_DIR=${2:?--native needs a folder}
+    shift 2
+fi
+PY=${1:?usage: install_llama_cpp.sh [--native DIR] PYTHON [VERSION]}
 VERSION=${2:-0.3.36}
 cd "$(dirname "$0")/.."
 
@@ -37,7 +46,15 @@ case "$(uname -m)" in
         ;;
 esac
 
-key=$(printf '%s %s' "$VERSION" "$args" | sha256sum | cut -c1-12)
+if [[ -n "$NATIVE_DIR" ]]; then
+    baseline="native-$(uname -m)"
+    args="$common -DGGML_NATIVE=ON"
+    # A native build belongs to this CPU: its flags are part of the cache key.
+    cpu=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || uname -m)
+    args_key="$args $cpu"
+fi
+
+key=$(printf '%s %s' "$VERSION" "${args_key:-$args}" | sha256sum | cut -c1-12)
 dir=".whl/llama-cpp-python-$VERSION-$baseline-$key"
 if ! ls "$dir"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     echo "building llama-cpp-python $VERSION for $baseline (portable; a few minutes on 2 cores)"
@@ -45,6 +62,11 @@ if ! ls "$dir"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     CMAKE_ARGS="$args" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$PY" -m pip wheel -q --no-deps \
         --no-cache-dir --no-binary llama-cpp-python -w "$dir.tmp" "llama-cpp-python==$VERSION"
     rm -rf "$dir" && mv "$dir.tmp" "$dir"
+fi
+if [[ -n "$NATIVE_DIR" ]]; then
+    rm -rf "$NATIVE_DIR"
+    "$PY" -m pip install -q --no-deps --target "$NATIVE_DIR" "$dir"/llama_cpp_python-*.whl
+    exit 0
 fi
 "$PY" -m pip install -q --force-reinstall --no-deps "$dir"/llama_cpp_python-*.whl
 echo "$baseline $args" >"$("$PY" -c 'import pathlib, sysconfig; print(pathlib.Path(sysconfig.get_paths()["purelib"]) / "llama_cpp" / "lib")')/llmops-build-flags.txt"

@@ -34,6 +34,7 @@ R = TypeVar("R")
 
 _ATTRIBUTES_KEY = otel_context.create_key("llmops-context-attributes")
 _POLICY_KEY = otel_context.create_key("llmops-guardrail-config")
+_CONFIG_KEY = otel_context.create_key("llmops-config")
 _CARRIER_KEY = "llmops-attributes"
 _ENV_KEYS = {
     "traceparent": "TRACEPARENT",
@@ -102,22 +103,37 @@ def config_attributes(config: Any) -> dict[str, Any]:
 @contextmanager
 def use_config(config: Any) -> Iterator[Any]:
     """Run the block under an agent config: every span started inside (threads and processes
-    through the context helpers included) carries its name and version.
+    through the context helpers included) carries its name and version, and
+    :func:`current_config` returns it.
 
     Example:
         >>> cfg = llmops.configs().get("support-bot@production")
         >>> with llmops.use_config(cfg):
         ...     answer("hi")
     """
-    policy_token = None
+    ctx = otel_context.set_value(_CONFIG_KEY, config)
     if getattr(config, "guardrails", None):
-        policy_token = otel_context.attach(otel_context.set_value(_POLICY_KEY, config))
+        ctx = otel_context.set_value(_POLICY_KEY, config, ctx)
+    token = otel_context.attach(ctx)
     try:
         with with_attributes(**config_attributes(config)):
             yield config
     finally:
-        if policy_token is not None:
-            otel_context.detach(policy_token)
+        otel_context.detach(token)
+
+
+def current_config() -> Any:
+    """The agent config of the innermost :func:`use_config` block, or ``None`` outside one.
+
+    An agent that reads its prompts and settings from here runs unchanged under any version,
+    as ``llmops eval run --config NAME@REF --target module:function`` runs it.
+
+    Example:
+        >>> with llmops.use_config(cfg):
+        ...     llmops.current_config() is cfg
+        True
+    """
+    return otel_context.get_value(_CONFIG_KEY)
 
 
 def with_policy(ctx: otel_context.Context, config: Any) -> otel_context.Context:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 # The console script installed beside the interpreter running the tests.
 LLMOPS = str(Path(sys.executable).with_name("llmops"))
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _trace_script(home: Path, script: str, cwd: Path | None = None) -> None:
@@ -39,14 +41,64 @@ def quickstart_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
 
 def test_quickstart_traces_a_multi_step_agent(quickstart_home: tuple[Path, str]) -> None:
     home, out = quickstart_home
-    assert "A: A reset link is sent" in out or "reset" in out
+    answers = re.findall(r"^A: (.+?)(?=^Q: |^─)", out, flags=re.M | re.S)
+    # Production quotes a sentence of the documents (a grammar allows nothing else), with its
+    # sources; the question no document covers gets the fallback.
+    assert len(answers) == 4
+    documents = " ".join(
+        " ".join(p.read_text().split()) for p in (REPO / "llmops" / "_data" / "docs").glob("*.md")
+    )
+    for answer in answers[:3]:
+        sentence, _, sources = " ".join(answer.split()).rpartition(" [")
+        assert sentence in documents, answer
+        assert sources.rstrip("]").endswith(".md")
+    assert "could not find that in the documentation" in answers[3]
     assert out.count("invoke_agent support-bot") == 4
     assert "aliases: production" in out
     assert "aliases: candidate" in out
-    assert "metadata.retrieval_k: 2 → 3" in out
+    assert "metadata.answer_mode: 'quote' → 'sentence'" in out
     assert out.count("execute_tool search_docs") == 4
     assert "NoRelevantDocuments" in out  # the unanswerable question's failed tool call
     assert (home / "store" / "spans").is_dir()
+
+
+def _story_metric(out: str, label: str) -> tuple[float, float, str, float]:
+    """``label: 0% → 92%  (regressed, exact test p = 0.00098)`` as numbers and the verdict."""
+    found = re.search(
+        rf"{label}: ([\d.]+)% → ([\d.]+)%  \((\w[\w ]*), exact test p = ([\d.e-]+)\)", out
+    )
+    assert found, f"no line for {label!r} in:\n{out}"
+    return float(found[1]), float(found[2]), found[3], float(found[4])
+
+
+def test_quickstart_tells_the_regression_story(quickstart_home: tuple[Path, str]) -> None:
+    home, out = quickstart_home
+    story = out[out.index("what the comparison says") :]
+    # The candidate (no documents in the prompt, free sentences) invents facts; production
+    # (quotes) does not; the exact paired test calls it a regression on 12 cases.
+    before, after, verdict, p = _story_metric(story, "answers with an unsupported claim")
+    assert before <= 10
+    assert after >= 60
+    assert verdict == "regressed"
+    assert p < 0.05
+    before, after, verdict, p = _story_metric(story, "answers with the expected fact")
+    assert before >= 50
+    assert after < before
+    assert "The no_regression gate FAILED" in story
+    # Each flagged answer names its unsupported claim and links to the candidate's trace.
+    traces = re.findall(r"trace http://127\.0\.0\.1:5799/traces/([0-9a-f]{32})", story)
+    assert traces
+    for trace_id in traces:
+        query = f"SELECT count(*) AS n FROM spans WHERE trace_id = '{trace_id}'"
+        assert json.loads(_run(home, "sql", query, "--json").stdout)["n"] > 0
+    # The command it prints is the CI check: it resumes the stored runs and exits 1.
+    command = re.search(r"^  llmops (eval run .+)$", story, flags=re.M)
+    assert command, story
+    ci = _run(home, *command[1].split(), "--no-progress", "--no-mlflow", check=False)
+    assert ci.returncode == 1, ci.stdout + ci.stderr
+    assert "12 resumed" in ci.stdout
+    assert "no_regression" in ci.stdout
+    assert "regressed" in ci.stdout
 
 
 def test_quickstart_evaluates_both_versions_and_shows_the_ui(
@@ -58,7 +110,7 @@ def test_quickstart_evaluates_both_versions_and_shows_the_ui(
     assert "hallucination_rate" in out
     assert "cost_per_case_usd" in out
     assert "95% CI" in out
-    assert "gates:" in out
+    assert "gates: a gate failed" in out
     assert out.count("  ok  http://127.0.0.1:") == 3
     runs = _run(
         home, "sql", "SELECT count(*) AS n FROM eval_runs WHERE status = 'completed'", "--json"
@@ -106,7 +158,7 @@ def test_sql_over_the_store(quickstart_home: tuple[Path, str]) -> None:
     evals = _run(
         home, "sql", "SELECT count(*) AS n FROM traces WHERE root_name = 'eval.case'", "--json"
     )
-    assert evals.stdout.strip() == '{"n":12}'
+    assert evals.stdout.strip() == '{"n":24}'  # 12 cases, under each version
 
 
 def test_bad_input_gives_exit_code_2(quickstart_home: tuple[Path, str]) -> None:
@@ -140,7 +192,7 @@ def test_config_commands(quickstart_home: tuple[Path, str], tmp_path: Path) -> N
     assert "production" in listed
     assert "candidate" in listed
     diff = _run(home, "config", "diff", "support-bot@production", "support-bot@candidate").stdout
-    assert "metadata.retrieval_k: 2 → 3" in diff
+    assert "metadata.answer_mode: 'quote' → 'sentence'" in diff
     assert "+  Sources: {{sources}}" in diff
     promoted = _run(home, "config", "promote", "support-bot@candidate", "--to", "staging").stdout
     assert "staging: nobody →" in promoted

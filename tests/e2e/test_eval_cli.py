@@ -95,7 +95,10 @@ def test_exit_codes_reports_and_compare(project: Path) -> None:
     assert len(ids) == 2
     compared = run(project, "eval", "compare", ids[1], ids[0])
     assert compared.returncode == 0, compared.stderr
-    assert "regressed" in compared.stdout
+    # Every one of the three cases failed, but three cases cannot show it: p = 2/2**3.
+    assert "too few cases" in compared.stdout
+    assert "exact p=0.25" in compared.stdout
+    assert "Regressed cases (3)" in compared.stdout
 
 
 def test_suites_run_as_pytest_tests(project: Path) -> None:
@@ -106,3 +109,65 @@ def test_suites_run_as_pytest_tests(project: Path) -> None:
     assert bad.returncode == 1
     assert "case[a]" in bad.stdout
     assert "gate[0]" in bad.stdout
+
+
+RESUME_AGENT = """
+def answer(question, context):
+    with open("calls.log", "a") as log:  # what ran, across processes
+        log.write(question + "\\n")
+    return {reply!r}
+"""
+
+RESUME_SUITE = """\
+name: resume
+target: resume_agent:answer
+metrics: [contains]
+gates: [contains_pass_rate >= 1.0]
+cases:
+  - {id: a, input: "one", context: "x.", expected: "Alpha"}
+  - {id: b, input: "two", context: "y.", expected: "Alpha"}
+"""
+
+BOT = "name: bot\nmodel: {{id: m}}\nmetadata: {{variant: {variant}}}\n"
+
+
+def test_resume_is_keyed_on_the_target_source_and_config_version(tmp_path: Path) -> None:
+    agent = tmp_path / "resume_agent.py"
+    agent.write_text(RESUME_AGENT.format(reply="Alpha"))
+    (tmp_path / "resume.yaml").write_text(RESUME_SUITE)
+    calls = tmp_path / "calls.log"
+
+    def eval_run(*args: str) -> tuple[int, str, int]:
+        done = run(tmp_path, "eval", "run", "resume.yaml", "--no-mlflow", "--no-progress", *args)
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+        return done.returncode, done.stdout, len(calls.read_text().splitlines())
+
+    code, out, ran = eval_run()
+    assert (code, ran) == (0, 2)
+    assert "resumed" not in out
+    code, out, ran = eval_run()
+    assert (code, ran) == (0, 2)  # nothing ran again: the scores are the stored ones
+    assert "2 cases, 2 resumed" in out
+
+    # The agent's code changed (a different size, so Python recompiles it): every case runs.
+    agent.write_text(RESUME_AGENT.format(reply="Beta"))
+    code, out, ran = eval_run()
+    assert (code, ran) == (1, 4)  # new scores: the gate fails
+    assert "resumed" not in out
+    code, out, ran = eval_run()  # and that run resumes in turn
+    assert (code, ran) == (1, 4)
+    assert "2 cases, 2 resumed" in out
+
+    code, out, ran = eval_run("--fresh")  # nothing changed, and every case runs again
+    assert (code, ran) == (1, 6)
+    assert "resumed" not in out
+
+    for variant in ("one", "two"):
+        (tmp_path / f"{variant}.yaml").write_text(BOT.format(variant=variant))
+        registered = run(tmp_path, "config", "register", f"{variant}.yaml", "--alias", variant)
+        assert registered.returncode == 0, registered.stdout + registered.stderr
+    # The same code under another config version runs again; under the same one it resumes.
+    on = ("--target", "resume_agent:answer", "--config")
+    assert eval_run(*on, "bot@one")[2] == 8
+    assert eval_run(*on, "bot@one")[2] == 8
+    assert eval_run(*on, "bot@two")[2] == 10

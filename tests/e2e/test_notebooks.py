@@ -10,7 +10,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 # What each notebook prints at its end, after its own asserts ran in the kernel.
 LAST_WORDS = {
     "01_tracing.ipynb": "arrives in 2 days",
-    "02_evaluation.ipynb": "evaluated offline: 4 cases, 2 versions",
+    "02_evaluation.ipynb": "evaluated offline: 8 cases, 2 versions",
     "03_guardrails.ipynb": "screened: no PII in 3 stored spans",
 }
 

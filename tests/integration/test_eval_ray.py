@@ -53,8 +53,8 @@ def test_ray_and_local_executors_give_identical_results(
     path.write_text(SUITE)
     suite = load_suite(path)
 
-    local = run_suite(suite, log_to_mlflow=False, resume=False)
-    on_ray = run_suite(suite, executor="ray", log_to_mlflow=False, resume=False)
+    local = run_suite(suite, log_to_mlflow=False, fresh=True)
+    on_ray = run_suite(suite, executor="ray", log_to_mlflow=False, fresh=True)
 
     def outcome(run: llmops.eval.EvalRun) -> list[tuple[object, ...]]:
         return [

@@ -97,6 +97,11 @@ def test_failed_start_names_the_command_and_the_log(tmp_path: Path) -> None:
     with pytest.raises(llmops.BackendUnavailable) as caught:
         server.start(timeout=60)
     message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("model server exited with code 1 during start-up")
+    assert "last log line: " in message  # llama.cpp's own reason, from its log
+    assert "likely cause" not in message  # an exit code, not a crash
     assert "llama_cpp.server" in message
     assert str(server.log_file) in message
     assert server.log_file.exists()
+    assert server.process is None  # stopped, nothing left running

@@ -277,6 +277,40 @@ def test_a_column_a_later_version_adds_reads_as_null(tmp_path: Path) -> None:
     assert not (tmp_path / "t" / QUARANTINE).exists()
 
 
+def test_segments_that_all_predate_a_derived_column_are_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade adds a derived column (as eval_runs' resume_key): a merge of segments none of
+    which has it, and batch files written without its input, keep every row, the column NULL."""
+    from llmops import _store
+    from llmops._store import Store, TableSpec
+
+    old = TableSpec("t", {"a": "VARCHAR", "n": "BIGINT"})
+    new = TableSpec("t", {**old.columns, "_key": "VARCHAR"}, derived={"key": "_key"})
+    segments = _store._SEGMENT_MERGE_COUNT + 1
+    with monkeypatch.context() as patch:
+        patch.setattr(_store, "_SEGMENT_MERGE_COUNT", 10**6)  # the old version merges none
+        table = Store(tmp_path, [old]).table("t")
+        for i in range(segments):
+            table.append([{"a": f"old{i}", "n": i}])
+            table.compact(force=True, blocking=True)
+    parquet = tmp_path / "t" / "parquet"
+    assert len(list(parquet.glob("*.parquet"))) == segments
+
+    upgraded = Store(tmp_path, [new]).table("t")
+    assert upgraded.compact(blocking=True)  # no batch file: only old segments to merge
+    assert len(list(parquet.glob("*.parquet"))) == 1
+    table.append([{"a": "batch", "n": 100}])  # from a process still on the old version
+    upgraded.append([{"a": "new", "n": 200, "_key": "k"}])
+    assert upgraded.compact(force=True, blocking=True)
+    assert len(list(parquet.glob("*.parquet"))) == 2
+    assert not list((tmp_path / "t" / "wal").glob("*.json"))
+    assert not (tmp_path / "t" / QUARANTINE).exists()
+    with Store(tmp_path, [new]).connection() as con:
+        rows = con.execute("SELECT a, key FROM t ORDER BY n").fetchall()
+    assert rows == [*[(f"old{i}", None) for i in range(segments)], ("batch", None), ("new", "k")]
+
+
 def test_files_from_other_processes_are_checked_together(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -165,7 +165,7 @@ def test_missing_run_is_named(store: Store) -> None:
         compare_runs("run-base", "run-nope", con=con)
 
 
-def test_different_suites_and_a_single_pair_warn_and_are_not_applicable(
+def test_different_suites_and_a_single_pair_warn_and_are_too_few_cases(
     tmp_path: Path,
 ) -> None:
     store = open_store(tmp_path / "other")
@@ -177,8 +177,43 @@ def test_different_suites_and_a_single_pair_warn_and_are_not_applicable(
     assert "different suites" in cmp.warnings[0]
     hallucination = cmp.metric("hallucination")
     assert hallucination is not None
-    assert hallucination.verdict == "n/a"
+    assert hallucination.verdict == "too few cases"
     assert hallucination.pairs == 1
+    assert cmp.regressions == []
+
+
+@pytest.mark.parametrize(
+    ("n", "verdict", "p_value"),
+    [
+        (4, "too few cases", 2 / 2**2),  # 2 of 4 cases got worse: no 4 cases could show it
+        (12, "unchanged", 2 / 2**4),  # 4 of 12 got worse, the others did not move: p = 0.125
+        (16, "regressed", 2 / 2**6),  # 6 of 16 got worse, none better: p = 0.031
+    ],
+)
+def test_small_suites_are_decided_by_the_exact_test(
+    tmp_path: Path, n: int, verdict: str, p_value: float
+) -> None:
+    store = open_store(tmp_path / "small")
+    _write_run(store, "small-a", candidate=False, version="v1", n=n)
+    _write_run(store, "small-b", candidate=True, version="v2", n=n)
+    with store.connection() as con:
+        cmp = compare_runs("small-a", "small-b", con=con)
+    rate = cmp.metric("hallucination_rate")
+    assert rate is not None
+    assert (rate.pairs, rate.method, rate.verdict) == (n, "exact", verdict)
+    # Only the flipped cases (every third) moved, all the same way; a zero's sign is free.
+    flipped = len(range(0, n, 3))
+    assert rate.p_value == pytest.approx(2 / 2**flipped)
+    assert rate.p_value == pytest.approx(p_value)
+    exact = cmp.metric("exact_match")
+    assert exact is not None
+    expected = "too few cases" if n < 6 else "unchanged"
+    assert (exact.verdict, exact.p_value) == (expected, 1.0)
+    note = cmp.too_few_cases_note()
+    assert (note is not None) == (n < 6)
+    if note:
+        assert "hallucination_rate" in note
+        assert "at least 6" in note
 
 
 def test_run_without_stored_summary_is_summarised_from_its_rows(tmp_path: Path) -> None:

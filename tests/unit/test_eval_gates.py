@@ -15,8 +15,17 @@ def _summary(**values: float | None) -> dict[str, dict[str, Any]]:
     return {name: {"value": value, "higher_is_better": False} for name, value in values.items()}
 
 
-def _delta(metric: str, verdict: str, delta: float, per_case: bool = True) -> MetricDelta:
-    ci = (delta - 0.01, delta + 0.01) if per_case and verdict != "n/a" else (None, None)
+def _delta(
+    metric: str,
+    verdict: str,
+    delta: float,
+    per_case: bool = True,
+    *,
+    pairs: int = 30,
+    p_value: float | None = None,
+) -> MetricDelta:
+    bounded = per_case and verdict not in ("n/a", "too few cases")
+    ci = (delta - 0.01, delta + 0.01) if bounded else (None, None)
     return MetricDelta(
         metric=metric,
         baseline=0.1,
@@ -27,7 +36,9 @@ def _delta(metric: str, verdict: str, delta: float, per_case: bool = True) -> Me
         verdict=verdict,  # type: ignore[arg-type]
         higher_is_better=False,
         per_case=per_case,
-        pairs=30 if verdict != "n/a" else 1,
+        pairs=pairs if verdict != "n/a" else 0,
+        p_value=p_value,
+        method=None if not per_case else "bootstrap" if p_value is None else "exact",
     )
 
 
@@ -165,7 +176,8 @@ def test_no_regression_fails_only_when_the_interval_excludes_zero() -> None:
     assert [r.gate for r in results] == [g.text for g in gates]
     assert results[1].value == pytest.approx(0.2)
     assert "regressed" in results[1].detail
-    assert "CI" in results[1].detail
+    assert "95% CI" in results[1].detail
+    assert "the bootstrap interval excludes zero" in results[1].detail
     assert results[1].to_row() == {
         "gate": "no_regression: hallucination",
         "status": "failed",
@@ -193,6 +205,37 @@ def test_no_regression_on_untestable_or_unknown_metrics() -> None:
         comparison,
     )
     assert [r.status for r in results] == ["skipped", "skipped", "failed"]
-    assert "too few paired cases" in results[0].detail
+    assert "no paired case" in results[0].detail
     assert "run-level" in results[1].detail
     assert "toxicity was not compared" in results[2].detail
+
+
+def test_no_regression_on_few_cases_fails_on_a_significant_exact_test_only() -> None:
+    comparison = _comparison(
+        _delta("hallucination", "regressed", 0.5, pairs=6, p_value=2 / 64),
+        _delta("contains", "unchanged", 0.2, pairs=6, p_value=0.25),
+        _delta("cost_usd", "too few cases", 0.4, pairs=4, p_value=2 / 16),
+    )
+    results = evaluate_gates(
+        parse_gates(
+            [
+                "no_regression: hallucination",
+                "no_regression: contains",
+                "no_regression: cost_usd",
+                "no_regression: contains, cost_usd",
+            ]
+        ),
+        {},
+        comparison,
+    )
+    assert [r.status for r in results] == ["failed", "passed", "skipped", "skipped"]
+    assert "exact test p = 0.0312 < 0.05" in results[0].detail
+    assert "exact test p = 0.25 >= 0.05" in results[1].detail
+    # Too few cases fails nothing, and says why in the gate's line.
+    too_few = results[2].detail
+    assert "too few cases to test" in too_few
+    assert "on 4 paired cases even a change in every case has p >= 0.05" in too_few
+    assert "at least 6 needed" in too_few
+    assert "regressed" not in too_few
+    assert not gates_passed(results)
+    assert gates_passed(results[1:])

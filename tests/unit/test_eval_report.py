@@ -75,8 +75,47 @@ def _comparison() -> Comparison:
         baseline_suite_hash="h1",
         suites_differ=True,
         metrics=[
-            MetricDelta("hallucination", 0.1, 0.3, 0.2, 0.12, 0.28, "regressed", False, True, 40),
-            MetricDelta("cost_usd", 0.002, 0.002, 0.0, -1e-4, 1e-4, "unchanged", False, True, 40),
+            MetricDelta(
+                "hallucination",
+                0.1,
+                0.3,
+                0.2,
+                0.12,
+                0.28,
+                "regressed",
+                False,
+                True,
+                40,
+                method="bootstrap",
+            ),
+            MetricDelta(
+                "hallucination_rate",
+                0.0,
+                0.5,
+                0.5,
+                0.5,
+                1.0,
+                "regressed",
+                False,
+                True,
+                6,
+                p_value=2 / 64,
+                method="exact",
+            ),
+            MetricDelta(
+                "cost_usd",
+                0.002,
+                0.003,
+                0.001,
+                None,
+                None,
+                "too few cases",
+                False,
+                True,
+                4,
+                p_value=2 / 16,
+                method="exact",
+            ),
             MetricDelta("cases", 40, 40, 0, None, None, "n/a", True, False),
         ],
         regressed_cases=[
@@ -141,8 +180,16 @@ def test_markdown_has_gate_lines_summary_and_comparison(tmp_path: Path) -> None:
     assert "| ✅ | `cost_per_case_usd <= 0.002` | 0.001 |" in text
     assert "| ⏭ | `no_regression: cost_usd` |" in text
     assert "| cases | 4 |" in text
-    assert "| hallucination | 0.1 | 0.3 | +0.2 | [+0.12, +0.28] | 🔴 regressed |" in text
-    assert "| cases | 40 | 40 | +0 | — |" in text
+    assert (
+        "| hallucination | 0.1 | 0.3 | +0.2 | [+0.12, +0.28] | bootstrap | 🔴 regressed |" in text
+    )
+    assert (
+        "| hallucination_rate | 0 | 0.5 | +0.5 | [+0.5, +1] | exact p=0.031 | 🔴 regressed |"
+        in text
+    )
+    assert "| cost_usd | 0.002 | 0.003 | +0.001 | — | exact p=0.12 | ⚠️ too few cases |" in text
+    assert "> ⚠️ too few cases (cost_usd): no values on this few paired cases could" in text
+    assert "| cases | 40 | 40 | +0 | — | — | n/a |" in text
     assert "| `case\\|7` | hallucination | 0 | 1 | `trace-a-7` | `trace-b-7` |" in text
     assert "different suites" in text
     write_markdown(path, None, [], _comparison(), append=True)
@@ -165,6 +212,9 @@ def test_rich_renderings_show_metrics_verdicts_and_gates(width: int) -> None:
     text = console.export_text()
     assert "regressed" in text
     assert "[+0.12, +0.28]" in text
+    assert "exact p=0.031" in text
+    assert "too few cases" in text
+    assert "it needs at least 6" in text
     assert "bot@aaaaaaaaaaaa → bot@bbbbbbbbbbbb" in text
     assert "case|7" in text
     assert "trace-b-7" in text

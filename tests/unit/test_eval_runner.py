@@ -127,7 +127,7 @@ def test_a_rerun_resumes_and_only_runs_what_is_not_scored(suite_file: Path) -> N
     assert second.resumed_cases == 3  # paris, berlin, flaky; boom and slow run again
     ran_again = sum(eval_agents.CALLS.values()) - calls_before
     assert ran_again == 3  # boom twice (retry), slow once
-    fresh = run_suite(suite, log_to_mlflow=False, resume=False)
+    fresh = run_suite(suite, log_to_mlflow=False, fresh=True)
     assert fresh.run_id != first.run_id
     assert fresh.resumed_cases == 0
 
@@ -175,7 +175,7 @@ def test_baseline_comparison_flags_a_known_regression(tmp_path: Path) -> None:
     verdicts = {m.metric: m.verdict for m in candidate.comparison.metrics}
     assert verdicts["contains"] == "regressed"
     assert candidate.passed is False
-    same = run_suite(suite, good, baseline=baseline, log_to_mlflow=False, resume=False)
+    same = run_suite(suite, good, baseline=baseline, log_to_mlflow=False, fresh=True)
     assert {m.metric: m.verdict for m in same.comparison.metrics}["contains"] == "unchanged"
     assert same.passed is True
 

@@ -1,4 +1,4 @@
-"""Paired bootstrap and verdicts; the summary aggregates computed from case and score rows."""
+"""Paired bootstrap, the small-n exact test and verdicts; the summary aggregates of a run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from llmops.eval._stats import MIN_PAIRS, paired_bootstrap, percentile, verdict
+from llmops.eval._stats import (
+    MIN_BOOTSTRAP_PAIRS,
+    MIN_PAIRS,
+    paired_bootstrap,
+    paired_difference,
+    percentile,
+    verdict,
+)
 from llmops.eval._summary import summarize
 
 
@@ -68,26 +75,115 @@ def test_same_seed_same_interval_other_seed_other_interval() -> None:
     assert (other.ci_low, other.ci_high) != (first.ci_low, first.ci_high)
 
 
-def test_too_few_pairs_is_not_applicable() -> None:
-    empty = paired_bootstrap([], [])
-    assert empty.n == 0
-    assert empty.delta is None
-    assert verdict(empty, higher_is_better=True) == "n/a"
-    single = paired_bootstrap([0.2], [0.9])
-    assert single.delta == pytest.approx(0.7)
-    assert single.ci_low is None
-    assert single.ci_high is None
-    assert verdict(single, higher_is_better=True) == "n/a"
+def test_no_pairs_is_not_applicable_and_one_pair_is_too_few() -> None:
+    for compare in (paired_bootstrap, paired_difference):
+        empty = compare([], [])
+        assert empty.n == 0
+        assert empty.delta is None
+        assert verdict(empty, higher_is_better=True) == "n/a"
+        single = compare([0.2], [0.9])
+        assert single.delta == pytest.approx(0.7)
+        assert single.ci_low is None
+        assert single.ci_high is None
+        assert verdict(single, higher_is_better=True) == "too few cases"
     assert MIN_PAIRS == 2
 
 
 def test_constant_difference_has_a_zero_width_interval() -> None:
     same = paired_bootstrap([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
     assert (same.ci_low, same.ci_high) == (0.0, 0.0)
-    assert verdict(same, higher_is_better=True) == "unchanged"
     moved = paired_bootstrap([1.0, 2.0, 3.0], [1.5, 2.5, 3.5])
     assert (moved.ci_low, moved.ci_high) == (pytest.approx(0.5), pytest.approx(0.5))
-    assert verdict(moved, higher_is_better=False) == "regressed"
+    # The bootstrap's zero-width interval excludes zero, but three pairs prove nothing.
+    assert verdict(moved, higher_is_better=False) == "too few cases"
+    assert verdict(same, higher_is_better=False) == "too few cases"
+    six = paired_difference([1.0, 2.0, 3.0] * 2, [1.5, 2.5, 3.5] * 2)
+    assert (six.ci_low, six.ci_high) == (pytest.approx(0.5), pytest.approx(0.5))
+    assert six.p_value == pytest.approx(2 / 64)
+    assert verdict(six, higher_is_better=False) == "regressed"
+
+
+# -- the method by number of pairs -----------------------------------------------------------
+
+
+def test_known_large_difference_at_moderate_n_regresses_with_a_small_exact_p() -> None:
+    baseline, candidate = _noisy_pairs(12, shift=0.3, seed=4)
+    diff = paired_difference(baseline, candidate)
+    assert (diff.n, diff.method) == (12, "exact")
+    assert diff.p_value is not None
+    # Eleven cases moved up and one down by 0.015, less than any other moved: as extreme are the
+    # observed signs, those with that one case flipped too, and the mirror images of both.
+    moved = sorted(c - b for b, c in zip(baseline, candidate, strict=True))
+    assert moved[0] == pytest.approx(-0.015, abs=5e-4)
+    assert moved[1] > 0.08
+    assert diff.p_value == pytest.approx(4 / 2**12)
+    assert diff.ci_low is not None
+    assert diff.ci_high is not None
+    assert 0.0 < diff.ci_low < 0.3 < diff.ci_high
+    assert verdict(diff, higher_is_better=False) == "regressed"
+    assert verdict(diff, higher_is_better=True) == "improved"
+
+
+def test_no_difference_is_unchanged() -> None:
+    values = [0.1, 0.5, 0.9, 0.3, 0.7, 0.2, 0.8, 0.4]
+    same = paired_difference(values, values)
+    assert (same.p_value, same.ci_low, same.ci_high) == (1.0, 0.0, 0.0)
+    assert verdict(same, higher_is_better=True) == "unchanged"
+    baseline, candidate = _noisy_pairs(20, shift=0.0, seed=8)
+    noise = paired_difference(baseline, candidate)
+    assert noise.method == "sampled"  # above 16 pairs the swap patterns are sampled
+    assert noise.p_value is not None
+    assert noise.p_value >= 0.05
+    assert noise.ci_low is not None
+    assert noise.ci_high is not None
+    assert noise.ci_low < 0.0 < noise.ci_high
+    assert verdict(noise, higher_is_better=True) == "unchanged"
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_tiny_suites_are_too_few_cases_never_regressed(n: int) -> None:
+    # The most extreme data there is: every case failed in the candidate.
+    diff = paired_difference([1.0] * n, [0.0] * n)
+    assert diff.p_value == pytest.approx(2 / 2**n)
+    assert (diff.ci_low, diff.ci_high) == (None, None)  # no shift can be ruled out
+    assert verdict(diff, higher_is_better=True) == "too few cases"
+    # And on bounded scores with a huge, consistent change.
+    scores = paired_difference([0.1 * i for i in range(n)], [0.1 * i + 0.9 for i in range(n)])
+    assert verdict(scores, higher_is_better=False) == "too few cases"
+
+
+def test_noise_on_few_cases_is_not_flagged_more_than_alpha() -> None:
+    # The bootstrap flags about 13% of these (see _stats); the exact test at most 5%.
+    flagged = 0
+    for seed in range(100):
+        baseline, candidate = _noisy_pairs(8, shift=0.0, seed=seed)
+        diff = paired_difference(baseline, candidate)
+        flagged += verdict(diff, higher_is_better=True) != "unchanged"
+    assert flagged <= 9
+
+
+def test_from_min_bootstrap_pairs_the_bootstrap_decides() -> None:
+    baseline, candidate = _noisy_pairs(MIN_BOOTSTRAP_PAIRS, shift=0.1, seed=3)
+    diff = paired_difference(baseline, candidate, seed=5)
+    assert diff == paired_bootstrap(baseline, candidate, seed=5)
+    assert (diff.method, diff.p_value) == ("bootstrap", None)
+    below = paired_difference(baseline[:-1], candidate[:-1])
+    assert below.method == "sampled"
+
+
+def test_quantiles_on_few_cases_use_the_exact_swap_test() -> None:
+    rng = random.Random(6)
+    baseline = [rng.uniform(100, 200) for _ in range(10)]
+    slower = [v + 500 for v in baseline]
+    p95 = paired_difference(baseline, slower, quantile=0.95)
+    assert p95.method == "exact"
+    assert p95.delta == pytest.approx(500)
+    assert p95.p_value is not None
+    assert p95.p_value < 0.05
+    assert verdict(p95, higher_is_better=False) == "regressed"
+    same = paired_difference(baseline, baseline, quantile=0.5)
+    assert same.p_value == 1.0
+    assert verdict(same, higher_is_better=False) != "regressed"
 
 
 def test_pass_indicators_compare_pass_rates() -> None:

@@ -68,6 +68,13 @@ def test_split_sentences_handles_glued_sentences() -> None:
     ]
 
 
+def test_citation_markers_are_not_claims() -> None:
+    text = "It costs 12 dollars [1]. Refunds take 14 days [billing.md, faq.md].It is big.[3]"
+    assert split_claims(text) == ["It costs 12 dollars.", "Refunds take 14 days.", "It is big."]
+    # Brackets that say something, or index something, stay.
+    assert split_claims("See [the manual] for a[i].") == ["See [the manual] for a[i]."]
+
+
 def test_extract_facts_numbers_and_entities() -> None:
     facts = extract_facts("The company hired 1,200 people in Berlin and three in Oslo in 2020.")
     assert {"1200", "3", "2020"} <= facts.numbers
@@ -88,6 +95,14 @@ def test_supported_answer_scores_zero(detector: OfflineDetector) -> None:
     assert result.claims[0].evidence == "She was born in Warsaw in 1867."
     assert result.detector == "offline"
     assert result.version
+
+
+def test_a_quoted_sentence_with_its_citation_is_supported(detector: OfflineDetector) -> None:
+    # The file name in "[password-reset.md]" is no fact: a verbatim quote must not be flagged.
+    contexts = ["A reset link is sent to the e-mail address on your account.", CONTEXT]
+    answer = "A reset link is sent to the e-mail address on your account. [password-reset.md]"
+    assert not detector.check(answer, contexts).hallucinated
+    assert detector.check(answer.replace("reset link", "refund"), contexts).hallucinated
 
 
 def test_invented_number_is_flagged(detector: OfflineDetector) -> None:

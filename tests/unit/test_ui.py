@@ -315,6 +315,21 @@ def test_eval_run_pages(client: TestClient, eval_runs: dict[str, Any]) -> None:
     assert client.get("/evals/run-cand?limit=3").text.count('<summary class="mono">case-') == 3
 
 
+def test_compare_on_too_few_cases_says_so(client: TestClient, traced: dict[str, Any]) -> None:
+    ids = _trace_ids(client, "?q=ui-bot")
+    _write_run(traced["store"], "few-a", "c" * 64, {f"c{i}": (1.0, ids[0]) for i in range(3)})
+    _write_run(traced["store"], "few-b", "d" * 64, {f"c{i}": (0.0, ids[1]) for i in range(3)})
+    page = client.get("/compare?baseline_run=few-a&candidate_run=few-b")
+    assert page.status_code == 200
+    metrics = page.text[page.text.index('id="metrics"') :]
+    row = metrics[metrics.index("faithfulness <span") :]
+    row = row[: row.index("</tr>")]
+    assert "verdict-badge-too-few-cases" in row
+    assert "exact p=0.25" in row
+    assert "regressed" not in row
+    assert 'id="too-few-cases"' in page.text
+
+
 def test_compare_runs_shows_deltas_with_intervals_and_linked_cases(
     client: TestClient, eval_runs: dict[str, Any]
 ) -> None:
@@ -326,6 +341,8 @@ def test_compare_runs_shows_deltas_with_intervals_and_linked_cases(
     assert "−" in row or "-0.75" in row
     assert re.search(r"\[-[\d.]+, -?[\d.]+\]", row), row  # an interval of the delta
     assert "regressed" in row
+    assert "exact p=0.031" in row  # 6 of 8 cases failed, 2 unchanged: p = 2 * 2**2 / 2**8
+    assert 'id="too-few-cases"' not in page.text
     regressed = page.text[page.text.index('id="regressed-cases"') :]
     assert regressed.count("<tr>") >= 6
     differences = page.text[page.text.index('id="case-differences"') :]

@@ -256,32 +256,63 @@ def start_server(config_file: Path, workdir: Path) -> VllmServer:
     return server
 
 
-def _live_in_group(pgid: int) -> list[int]:
-    """Processes of the group that are still running (zombies waiting for a reaper don't count)."""
-    live = []
+def _processes() -> dict[int, tuple[str, int, int]]:
+    """Every process: pid → (state, parent pid, process group), from /proc."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            live.append(int(stat.parent.name))
-    return live
+        found[int(stat.parent.name)] = (fields[0], int(fields[1]), int(fields[2]))
+    return found
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes started under ``pid``: vLLM (in a process group of its own, as llmops serve
+    starts it) and the engine and worker processes vLLM starts."""
+    children: dict[int, list[int]] = {}
+    for child, (_, parent, _) in _processes().items():
+        children.setdefault(parent, []).append(child)
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _live(pids: set[int], groups: set[int]) -> list[int]:
+    """Of ``pids`` and the members of ``groups``, those still running (zombies waiting for a
+    reaper don't count)."""
+    return sorted(
+        pid
+        for pid, (state, _, group) in _processes().items()
+        if state != "Z" and (pid in pids or group in groups)
+    )
 
 
 def stop_server(server: VllmServer, grace: float = 60.0) -> list[int]:
     """Ctrl-C to ``llmops serve`` (it terminates vLLM); return what was still running after
     ``grace`` seconds (and then killed), so a test can insist that nothing was left."""
+    tree = _descendants(server.process.pid)  # recorded before the signal: they get reparented
+    groups = {server.process.pid} | {_processes().get(p, ("", 0, 0))[2] for p in tree} - {0}
     if server.process.poll() is None:
         server.process.send_signal(signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.process.wait(timeout=grace)
     deadline = time.monotonic() + grace
-    while _live_in_group(server.process.pid) and time.monotonic() < deadline:
+    while _live(tree, groups) and time.monotonic() < deadline:
         time.sleep(0.2)
-    left = _live_in_group(server.process.pid)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.process.pid, signal.SIGKILL)
+    left = _live(tree, groups)
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
     server.process.wait()
     return left
 
