@@ -193,7 +193,7 @@ def test_config_commands(quickstart_home: tuple[Path, str], tmp_path: Path) -> N
     assert "candidate" in listed
     diff = _run(home, "config", "diff", "support-bot@production", "support-bot@candidate").stdout
     assert "metadata.answer_mode: 'quote' → 'sentence'" in diff
-    assert "+  Sources: {{sources}}" in diff
+    assert "+Answer in your own words, with helpful details:" in diff
     promoted = _run(home, "config", "promote", "support-bot@candidate", "--to", "staging").stdout
     assert "staging: nobody →" in promoted
     # A new file registers once; the same content again returns the same version.
