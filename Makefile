@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Reinstall when pyproject changes or a module is added/removed (strict editable installs link
 # the files that existed at install time).
-SOURCES := $(shell find llmops tracing eval guardrails serving -name '*.py' -o -name '*.md' -o -name '*.yaml' -o -name '*.json' -o -name '*.jsonl' -o -name '*.html' -o -name '*.css' 2>/dev/null | sort | cksum | cut -d' ' -f1)
+# Every file under the mapped folders (setup.py finds their subpackages), caches aside.
+SOURCES := $(shell find llmops tracing eval guardrails serving -type f -not -path '*/__pycache__/*' 2>/dev/null | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(SOURCES)
 # llama-cpp-python, built for a fixed portable CPU baseline (never -march=native) by
 # scripts/install_llama_cpp.sh; rebuilt only when its version or the script changes.
@@ -15,7 +16,7 @@ LLAMA_STAMP := $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)-$(shell cksum < scripts/i
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/ner-model.txt requirements/torch-cpu.txt $(LLAMA_STAMP)
+$(STAMP): pyproject.toml setup.py requirements/ner-model.txt requirements/torch-cpu.txt $(LLAMA_STAMP)
 	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/ner-model.txt
 	$(BIN)/python -m pip install -q -r requirements/torch-cpu.txt
 	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,ray,speedups]" --config-settings editable_mode=strict
@@ -82,9 +83,14 @@ $(VLLM_GPU_STAMP):
 	@rm -f $(VLLM_GPU_VENV)/.installed-vllm-*
 	@touch $@
 
+# lint-imports reads the installed tree: in the repository root, llmops/ would shadow it, and
+# that has no tracing/, eval/, guardrails/ or serving/ inside.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# From the installed tree: import-linter puts the working folder on sys.path, where the
+	@# checkout's llmops/ (without the mapped folders) would shadow the installed package.
+	cd build/__editable__.llmops-*/ && $(CURDIR)/$(BIN)/lint-imports --no-cache $(CURDIR)/pyproject.toml
 
 format: setup
 	$(BIN)/ruff format .

@@ -69,7 +69,7 @@ def dev_examples() -> tuple[Data, Data, dict[str, Any]]:
         import train_injection
     finally:
         sys.path.pop(0)
-    from llmops.guardrails._injection_model import load_model
+    from llmops.guardrails.injection._model import load_model
 
     examples, stats = train_injection.load_allowed()
     train_part, dev, fingerprint = train_injection.split_dev(examples)
@@ -89,8 +89,8 @@ def dev_examples() -> tuple[Data, Data, dict[str, Any]]:
 
 def before_detector() -> Callable[[str], bool] | None:
     """The detector at :data:`BEFORE_REV` (its model file, no prose view), if git can show it."""
-    from llmops.guardrails._injection import score_parts
-    from llmops.guardrails._injection_model import InjectionModel
+    from llmops.guardrails.injection._detect import score_parts
+    from llmops.guardrails.injection._model import InjectionModel
 
     try:
         blob = subprocess.run(
@@ -105,7 +105,7 @@ def before_detector() -> Callable[[str], bool] | None:
 
 def contenders() -> dict[str, Callable[[str], bool]]:
     """Name -> ``flagged(text)`` for every detector in the comparison."""
-    from llmops.guardrails._injection import detect_injection, rules_only
+    from llmops.guardrails.injection._detect import detect_injection, rules_only
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pickles from another scikit-learn version
@@ -127,8 +127,8 @@ def contenders() -> dict[str, Callable[[str], bool]]:
 
 def technical_contenders() -> dict[str, Callable[[str], bool]]:
     """The contenders plus ``llmops before`` and ``llmops, no prose view``."""
-    from llmops.guardrails._injection import DEFAULT_THRESHOLD, score_parts
-    from llmops.guardrails._injection_model import load_model
+    from llmops.guardrails.injection._detect import DEFAULT_THRESHOLD, score_parts
+    from llmops.guardrails.injection._model import load_model
 
     model = load_model()
     found = contenders()
@@ -222,7 +222,7 @@ def _technical_rows(tech: dict[str, Any], per_kb: dict[str, dict[str, float]]) -
 
 def run(quick: bool = False) -> BenchResult:
     """Score the dev part and the technical test part with every contender, then time them."""
-    from llmops.guardrails._injection import DEFAULT_THRESHOLD, detect_injection
+    from llmops.guardrails.injection._detect import DEFAULT_THRESHOLD, detect_injection
 
     data, tech_data, info = dev_examples()
     if quick:

@@ -124,7 +124,7 @@ def score(
 
 def worker_accuracy(mode: str) -> dict[str, Any]:
     """Score ours (both tiers) and presidio's defaults on the same generated sentences."""
-    from llmops.guardrails._pii import scan_text
+    from llmops.guardrails.pii._scan import scan_text
 
     samples = generate(SENTENCES[mode])
     baseline = baseline_engine()
@@ -155,7 +155,7 @@ def _median_ms(func: Any, arg: Any, repeat: int) -> float:
 
 def worker_speed(mode: str) -> dict[str, Any]:
     """1 KB latency of ours and presidio's, and ours on a text 1000 (100) times longer."""
-    from llmops.guardrails._pii import scan_text
+    from llmops.guardrails.pii._scan import scan_text
 
     baseline = baseline_engine()
     one_kb, repeat = make_text(1024), 15 if mode == "full" else 5

@@ -107,13 +107,14 @@ def serialization_floor(spans: list[Any]) -> tuple[float, float]:
     """Seconds to convert spans to rows, and to ``orjson.dumps`` those rows to /dev/null."""
     import orjson
 
-    from llmops.tracing._exporters import spans_to_rows
+    from llmops._spanstore import records_to_rows
+    from llmops.tracing import span_records
 
     convert_s = dump_s = 0.0
     with open(os.devnull, "wb") as sink:
         for start in range(0, len(spans), BATCH):
             t0 = time.perf_counter()
-            rows = spans_to_rows(spans[start : start + BATCH])
+            rows = records_to_rows(span_records(spans[start : start + BATCH]))
             t1 = time.perf_counter()
             sink.write(orjson.dumps(rows))
             dump_s += time.perf_counter() - t1
@@ -133,8 +134,8 @@ def export_all(
     """
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+    from llmops import DuckDBSpanExporter
     from llmops._spanstore import open_store
-    from llmops.tracing import DuckDBSpanExporter
     from llmops.tracing._exporters import CountingExporter, RedactingExporter
     from llmops.tracing._secrets import scrub_secrets
 
@@ -165,7 +166,7 @@ def scrub_only(spans: list[Any], prefilter: str = "auto") -> float:
     """
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-    from llmops.guardrails import _pii_secrets
+    from llmops import _credentials
     from llmops.tracing._exporters import RedactingExporter
     from llmops.tracing._secrets import scrub_secrets
 
@@ -174,16 +175,16 @@ def scrub_only(spans: list[Any], prefilter: str = "auto") -> float:
             return SpanExportResult.SUCCESS
 
     exporter = RedactingExporter(Sink(), [scrub_secrets])
-    scanner = _pii_secrets._load_scanner()
+    scanner = _credentials._load_scanner()
     if prefilter == "python":
-        _pii_secrets._scanner = _pii_secrets._NO_SCANNER
+        _credentials._scanner = _credentials._NO_SCANNER
     try:
         t0 = time.perf_counter()
         for start in range(0, len(spans), BATCH):
             exporter.export(spans[start : start + BATCH])
         return time.perf_counter() - t0
     finally:
-        _pii_secrets._scanner = scanner
+        _credentials._scanner = scanner
 
 
 def stored_rows(store_dir: str) -> tuple[int, int, int]:
@@ -249,7 +250,7 @@ def run(quick: bool = False) -> BenchResult:
             "threads: writing the batch file and parsing it again at compaction"),
         Row("export only (no final compaction)", n / timing["export_s"], "spans/s", floor,
             "orjson to /dev/null"),
-        Row("spans_to_rows conversion alone", n / convert_s, "spans/s", floor,
+        Row("span records + row mapper alone", n / convert_s, "spans/s", floor,
             "orjson to /dev/null"),
         Row("final forced compaction", timing["final_compact_s"], "s"),
         Row("rows in Parquet after compaction", float(rows), "rows", float(n), "spans exported",

@@ -31,6 +31,7 @@ import bench_decorator
 import bench_gateway
 import bench_hallucination
 import bench_import
+import bench_ingest
 import bench_injection
 import bench_pii
 import bench_query
@@ -48,6 +49,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "pii": bench_pii,
     "gateway": bench_gateway,
     "decode": bench_decode,
+    "ingest": bench_ingest,
 }
 _PACKAGES = ("llmops", "opentelemetry-sdk", "duckdb", "orjson", "langfuse", "mlflow")
 

@@ -125,6 +125,7 @@ class ResultWriter:
 
 
 def open_results(store_dir: Path | None = None) -> Store:
+    import llmops.eval._tables  # noqa: F401  (declares the eval tables to the store)
     from llmops._configure import active_settings
     from llmops._spanstore import open_store
 

@@ -18,44 +18,44 @@ from typing import TYPE_CHECKING
 from llmops._internal import lazy_attributes as _lazy_attributes
 
 if TYPE_CHECKING:
+    from llmops._policy import CheckPolicy, GuardrailPolicy
     from llmops.guardrails._guard import GuardResult, guard
-    from llmops.guardrails._injection import InjectionResult, detect_injection
-    from llmops.guardrails._injection_canary import (
+    from llmops.guardrails.injection._canary import (
         CanaryCheck,
         check_canary,
         leaked_canary,
         make_canary,
     )
-    from llmops.guardrails._injection_judge import InjectionJudge
-    from llmops.guardrails._pii import Finding, ScanResult, scan_pii, scan_text
-    from llmops.guardrails._pii_engine import PiiUnavailable
-    from llmops.guardrails._pii_hook import redaction_hook
-    from llmops.guardrails._pii_policy import RedactionPolicy
-    from llmops.guardrails._pii_redact import RedactionReport, redact, redact_report
-    from llmops.guardrails._policy import CheckPolicy, GuardrailPolicy
+    from llmops.guardrails.injection._detect import InjectionResult, detect_injection
+    from llmops.guardrails.injection._judge import InjectionJudge
+    from llmops.guardrails.pii._engine import PiiUnavailable
+    from llmops.guardrails.pii._hook import redaction_hook
+    from llmops.guardrails.pii._policy import RedactionPolicy
+    from llmops.guardrails.pii._redact import RedactionReport, redact, redact_report
+    from llmops.guardrails.pii._scan import Finding, ScanResult, scan_pii, scan_text
 
 _LAZY = {
-    "CanaryCheck": "llmops.guardrails._injection_canary",
-    "CheckPolicy": "llmops.guardrails._policy",
-    "Finding": "llmops.guardrails._pii",
-    "PiiUnavailable": "llmops.guardrails._pii_engine",
-    "RedactionPolicy": "llmops.guardrails._pii_policy",
-    "RedactionReport": "llmops.guardrails._pii_redact",
-    "ScanResult": "llmops.guardrails._pii",
-    "redact": "llmops.guardrails._pii_redact",
-    "redact_report": "llmops.guardrails._pii_redact",
-    "redaction_hook": "llmops.guardrails._pii_hook",
-    "scan_pii": "llmops.guardrails._pii",
-    "scan_text": "llmops.guardrails._pii",
+    "CanaryCheck": "llmops.guardrails.injection._canary",
+    "CheckPolicy": "llmops._policy",
+    "Finding": "llmops.guardrails.pii._scan",
+    "PiiUnavailable": "llmops.guardrails.pii._engine",
+    "RedactionPolicy": "llmops.guardrails.pii._policy",
+    "RedactionReport": "llmops.guardrails.pii._redact",
+    "ScanResult": "llmops.guardrails.pii._scan",
+    "redact": "llmops.guardrails.pii._redact",
+    "redact_report": "llmops.guardrails.pii._redact",
+    "redaction_hook": "llmops.guardrails.pii._hook",
+    "scan_pii": "llmops.guardrails.pii._scan",
+    "scan_text": "llmops.guardrails.pii._scan",
     "GuardResult": "llmops.guardrails._guard",
-    "GuardrailPolicy": "llmops.guardrails._policy",
+    "GuardrailPolicy": "llmops._policy",
     "guard": "llmops.guardrails._guard",
-    "InjectionJudge": "llmops.guardrails._injection_judge",
-    "InjectionResult": "llmops.guardrails._injection",
-    "check_canary": "llmops.guardrails._injection_canary",
-    "detect_injection": "llmops.guardrails._injection",
-    "leaked_canary": "llmops.guardrails._injection_canary",
-    "make_canary": "llmops.guardrails._injection_canary",
+    "InjectionJudge": "llmops.guardrails.injection._judge",
+    "InjectionResult": "llmops.guardrails.injection._detect",
+    "check_canary": "llmops.guardrails.injection._canary",
+    "detect_injection": "llmops.guardrails.injection._detect",
+    "leaked_canary": "llmops.guardrails.injection._canary",
+    "make_canary": "llmops.guardrails.injection._canary",
 }
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from llmops._errors import GuardrailViolation
-from llmops.guardrails._policy import CheckPolicy, Direction, GuardrailPolicy
+from llmops._policy import CheckPolicy, Direction, GuardrailPolicy
 from llmops.tracing import current_span, semconv
 
 _FATAL = (KeyboardInterrupt, SystemExit)
@@ -66,11 +66,11 @@ class _Run:
     redacted: Any = None
 
     def injection(self) -> None:
-        from llmops.guardrails._injection import detect_injection
+        from llmops.guardrails.injection._detect import detect_injection
 
         judge = None
         if self.check.injection_judge is not None:
-            from llmops.guardrails._injection_judge import JudgeRef
+            from llmops.guardrails.injection._judge import JudgeRef
 
             judge = JudgeRef.from_policy(self.check.injection_judge)
         value = self.value
@@ -87,8 +87,8 @@ class _Run:
             })  # fmt: skip
 
     def pii(self) -> None:
-        from llmops.guardrails._pii_policy import RedactionPolicy
-        from llmops.guardrails._pii_redact import redact_report
+        from llmops.guardrails.pii._policy import RedactionPolicy
+        from llmops.guardrails.pii._redact import redact_report
 
         policy = RedactionPolicy(
             entities=self.check.pii_entities,

@@ -22,23 +22,58 @@ Example:
 from __future__ import annotations
 
 import os as _os
+import sys as _sys
 from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
+
+class _CheckoutFolders:
+    """Finds ``llmops.tracing``, ``.eval``, ``.guardrails`` and ``.serving`` in a source checkout.
+
+    Only these four names: the checkout's ``tests/``, ``scripts/`` or ``benchmarks/`` never
+    become ``llmops.tests`` and the like (putting the repository root on ``__path__`` would).
+    """
+
+    def __init__(self, root: str) -> None:
+        self.checkout_root = root
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        parent, _, folder = fullname.rpartition(".")
+        if parent != "llmops" or folder not in _MAPPED_FOLDERS:
+            return None
+        from importlib.util import spec_from_file_location
+
+        location = _os.path.join(self.checkout_root, folder)
+        init = _os.path.join(location, "__init__.py")
+        return spec_from_file_location(fullname, init, submodule_search_locations=[location])
+
+
+_MAPPED_FOLDERS = frozenset({"tracing", "eval", "guardrails", "serving"})
 
 
 def _source_checkout_subpackages() -> None:
     # Installed, pyproject maps tracing/, eval/, guardrails/ and serving/ into this package. Run
     # from a source checkout (python in the repository root), ``llmops/`` shadows the installed
-    # package; then the sibling folders are the subpackages.
+    # package; then a finder after the path finder maps those four sibling folders, and only them.
     here = _os.path.dirname(_os.path.abspath(__file__))
     root = _os.path.dirname(here)
-    if not _os.path.isdir(_os.path.join(here, "tracing")) and _os.path.isfile(
+    if _os.path.isdir(_os.path.join(here, "tracing")) or not _os.path.isfile(
         _os.path.join(root, "tracing", "semconv.py")
     ):
-        __path__.append(root)
+        return
+    if not any(getattr(finder, "checkout_root", None) == root for finder in _sys.meta_path):
+        _sys.meta_path.append(_CheckoutFolders(root))
 
 
 _source_checkout_subpackages()
 
+from llmops import _hooks  # noqa: E402
 from llmops._errors import (  # noqa: E402
     BackendUnavailable,
     ConfigError,
@@ -50,6 +85,19 @@ from llmops._errors import (  # noqa: E402
     StoreError,
 )
 from llmops._internal import lazy_attributes as _lazy_attributes  # noqa: E402
+
+# The composition root. Lower floors never import upper ones (see the README's architecture);
+# where one needs an upper one, it asks llmops._hooks by name. These paths load on first use.
+# tracing's automatic set-up and a spawned worker's settings come from the core:
+_hooks.register("configure", "llmops._configure:configure")
+_hooks.register("flush", "llmops._configure:flush")
+_hooks.register("worker_settings", "llmops._configure:worker_settings")
+_hooks.register("configure_worker", "llmops._configure:configure_worker")
+# span screening by the guardrails, and the injection judge's chat function by serving:
+_hooks.register("screen", "llmops.guardrails:guard")
+_hooks.register("chat", "llmops.serving._gateway:chat")
+# the store prices spans that carry tokens and no cost (OTLP, other instrumentations):
+_hooks.register("price", "llmops.serving._pricing:price_tokens")
 from llmops.tracing import (  # noqa: E402
     LlmopsSpan,
     agent,
@@ -78,6 +126,7 @@ if TYPE_CHECKING:
     from llmops._query import query
     from llmops._registry import ConfigRegistry, ConfigTampered, ConfigVersion, configs
     from llmops._settings import Settings
+    from llmops._spansink import DuckDBSpanExporter
 
 __version__ = "0.1.0"
 
@@ -87,6 +136,7 @@ _LAZY = {
     "ConfigRegistry": "llmops._registry",
     "ConfigTampered": "llmops._registry",
     "ConfigVersion": "llmops._registry",
+    "DuckDBSpanExporter": "llmops._spansink",
     "Settings": "llmops._settings",
     "configs": "llmops._registry",
     "configure": "llmops._configure",
@@ -105,6 +155,7 @@ __all__ = [
     "ConfigTampered",
     "ConfigVersion",
     "ContextLengthExceeded",
+    "DuckDBSpanExporter",
     "EvalDatasetError",
     "GuardrailViolation",
     "LlmopsError",

@@ -20,6 +20,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from llmops._errors import ConfigError
+from llmops._policy import GuardrailPolicy
 
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
@@ -141,8 +142,6 @@ class AgentConfig(_Frozen):
     @field_validator("guardrails")
     @classmethod
     def _valid_policy(cls, value: dict[str, Any]) -> dict[str, Any]:
-        from llmops.guardrails._policy import GuardrailPolicy
-
         GuardrailPolicy.model_validate(value)  # errors name the field, e.g. guardrails.input
         return value
 

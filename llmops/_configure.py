@@ -22,14 +22,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 from llmops._errors import ConfigError
+from llmops._exporters import make_exporter
 from llmops._internal import STATS, handle_internal_errors
 from llmops._settings import Settings, load_settings, resolve_redact_hook
-from llmops.tracing._exporters import (
-    CountingExporter,
-    DuckDBSpanExporter,
-    RedactingExporter,
-    otlp_exporter,
-)
+from llmops.tracing._exporters import CountingExporter, RedactingExporter
 from llmops.tracing._processors import (
     CountingBatchProcessor,
     ExportPipeline,
@@ -137,30 +133,8 @@ def _resource(settings: Settings) -> Resource:
 
 
 def _exporters(settings: Settings, extra: Sequence[SpanExporter]) -> list[tuple[str, SpanExporter]]:
-    exporters: list[tuple[str, SpanExporter]] = []
-    for name in settings.exporter_names():
-        if name == "duckdb":
-            exporters.append(
-                (
-                    "duckdb",
-                    DuckDBSpanExporter(
-                        settings.store_dir(), compact_threshold=settings.compact_threshold
-                    ),
-                )
-            )
-        elif name == "otlp":
-            exporters.append(
-                (
-                    "otlp",
-                    otlp_exporter(
-                        settings.otlp_endpoint, settings.otlp_headers, settings.otlp_timeout_s
-                    ),
-                )
-            )
-        elif name == "console":
-            from opentelemetry.sdk.trace.export import ConsoleSpanExporter
-
-            exporters.append(("console", ConsoleSpanExporter()))
+    """The exporters ``settings`` name (see ``llmops._exporters``), then ``extra``."""
+    exporters = [(name, make_exporter(name, settings)) for name in settings.exporter_names()]
     for exporter in extra:
         exporters.append((type(exporter).__name__, exporter))
     return exporters
@@ -430,6 +404,28 @@ def stats() -> dict[str, Any]:
     pipeline = ACTIVE.pipeline
     snapshot["queue_depth"] = pipeline.queue_depth() if pipeline is not None else 0
     return snapshot
+
+
+def worker_settings() -> dict[str, Any] | None:
+    """The settings in effect, for a worker process that did not inherit them (spawned).
+
+    Only what pickles as data: a redaction hook given as a callable stays behind (a
+    ``module:function`` path travels). None when ``configure()`` has not run.
+    """
+    settings = ACTIVE.settings
+    if settings is None:
+        return None
+    values = settings.model_dump(exclude_defaults=True)
+    if callable(values.get("redact")):
+        del values["redact"]
+    return values
+
+
+def configure_worker(settings: dict[str, Any] | None) -> None:
+    """In a worker process: take the submitter's settings, unless llmops is configured here."""
+    if settings is not None and ACTIVE.settings is None:
+        with handle_internal_errors("worker.configure"):
+            configure(**settings)
 
 
 def active_settings() -> Settings:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,8 +18,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from llmops._errors import ConfigError
 from llmops.tracing._state import RedactHook
 from llmops.tracing.backends import parse_headers
-
-ExporterName = Literal["duckdb", "otlp", "console", "none"]
 
 
 class Settings(BaseSettings):
@@ -34,9 +32,11 @@ class Settings(BaseSettings):
     store_path: Path | None = Field(
         default=None, description="Folder of the span store; default $LLMOPS_HOME/store."
     )
-    exporters: Annotated[list[ExporterName] | None, NoDecode] = Field(
+    exporters: Annotated[list[str] | None, NoDecode] = Field(
         default=None,
-        description="Where spans go; default duckdb, plus otlp when an OTLP endpoint is set.",
+        description="Where spans go, by name: duckdb, otlp, console, none, or a plug-in's "
+        "(entry-point group llmops.exporters); default duckdb, plus otlp when an OTLP endpoint "
+        "is set.",
     )
     service_name: str | None = Field(default=None, description="Default: OTEL_SERVICE_NAME.")
     sample_ratio: float | None = Field(
@@ -80,6 +80,17 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("exporters")
+    @classmethod
+    def _check_exporters(cls, value: list[str] | None) -> list[str] | None:
+        from llmops._exporters import NO_EXPORTER, is_known, known_exporters
+
+        unknown = [name for name in value or () if not is_known(name)]
+        if unknown:
+            known = ", ".join([*known_exporters(), NO_EXPORTER])
+            raise ValueError(f"unknown exporter {unknown[0]!r}; known exporters: {known}")
         return value
 
     @field_validator("home", "store_path")

@@ -46,11 +46,11 @@ from typing import Any
 
 import _injection_corpus as corpus
 
-from llmops.guardrails._injection import score_parts
-from llmops.guardrails._injection_code import prose_of
-from llmops.guardrails._injection_model import MODEL_PATH, InjectionModel, save_model
-from llmops.guardrails._injection_normalize import normalize
-from llmops.guardrails._injection_rules import BENIGN_RULES, RULES, match_encoded, match_rules
+from llmops.guardrails.injection._code import prose_of
+from llmops.guardrails.injection._detect import score_parts
+from llmops.guardrails.injection._model import MODEL_PATH, InjectionModel, save_model
+from llmops.guardrails.injection._normalize import normalize
+from llmops.guardrails.injection._rules import BENIGN_RULES, RULES, match_encoded, match_rules
 
 SEED = 20_240_601
 DEV_FRACTION = 0.2
@@ -187,7 +187,7 @@ def _matrix(texts: list[str], vocab: dict[str, int] | None = None) -> tuple[Any,
     """Feature counts scaled by 1/sqrt(sum of counts), exactly as the runtime computes them."""
     from scipy.sparse import csr_matrix
 
-    from llmops.guardrails._injection_model import feature_counts
+    from llmops.guardrails.injection._model import feature_counts
 
     counted = [feature_counts(text) for text in texts]
     if vocab is None:

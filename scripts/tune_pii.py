@@ -47,7 +47,7 @@ def analyse(samples: list[Sample], tier: str) -> dict[str, Any]:
     """Scores per type (overlap and exact) and the PERSON errors with their sentence."""
     import bench_pii
 
-    from llmops.guardrails._pii import scan_text
+    from llmops.guardrails.pii._scan import scan_text
 
     predictions = {}
     started = time.perf_counter()

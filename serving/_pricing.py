@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from llmops._agentconfig import AgentConfig
 
 
@@ -27,3 +29,66 @@ def price(
     if mapped is None:
         return None, "unpriced"
     return mapped, f"litellm-price-map:{_litellm.litellm_version()}"
+
+
+# Per-token rates (input, output) of each model name in litellm's map, None for one it lacks.
+_RATES: dict[str, tuple[float, float] | None] = {}
+_RATE_SAMPLE = 1000  # tokens priced once per model to find its rates
+# Above this many tokens a call may fall in a long-context price tier: priced exactly, uncached.
+_TIERED_TOKENS = 100_000
+
+
+def _rates(model: str) -> tuple[float, float] | None:
+    if model not in _RATES:
+        from llmops.serving import _litellm
+
+        prompt = _litellm.price_from_map(model, _RATE_SAMPLE, 0)
+        completion = _litellm.price_from_map(model, 0, _RATE_SAMPLE)
+        rates = None
+        if prompt is not None and completion is not None:
+            rates = (prompt / _RATE_SAMPLE, completion / _RATE_SAMPLE)
+        if len(_RATES) > 4096:
+            _RATES.clear()
+        _RATES[model] = rates
+    return _RATES[model]
+
+
+def price_tokens(
+    model: str, provider: str | None, input_tokens: int, output_tokens: int
+) -> tuple[float | None, str] | None:
+    """Cost in USD of a span that carries tokens and no cost, and its source (the store's
+    ``price`` hook: spans received over OTLP, or made in-process by other instrumentations).
+
+    Priced from litellm's bundled map, by the model's name alone or prefixed with the provider.
+    Returns ``(None, "unpriced")`` for a model not in the map, and None when litellm is not
+    installed (nothing to say about the price). Rates are looked up once per model.
+    """
+    from llmops.serving import _litellm
+
+    source = _price_source()
+    if source is None:
+        return None
+    names = [model] if not provider or model.startswith(f"{provider}/") else [
+        model, f"{provider}/{model}"
+    ]  # fmt: skip
+    for name in names:
+        if input_tokens + output_tokens > _TIERED_TOKENS:
+            cost = _litellm.price_from_map(name, input_tokens, output_tokens)
+            if cost is not None:
+                return cost, source
+        elif (rates := _rates(name)) is not None:
+            return input_tokens * rates[0] + output_tokens * rates[1], source
+    return None, "unpriced"
+
+
+@functools.cache
+def _price_source() -> str | None:
+    """litellm's price map, named with its version; None when litellm is not installed."""
+    from llmops._errors import ModelCallError
+    from llmops.serving import _litellm
+
+    try:
+        _litellm._litellm()
+    except ModelCallError:
+        return None
+    return f"litellm-price-map:{_litellm.litellm_version()}"

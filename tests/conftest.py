@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ os.environ.setdefault("OTEL_SDK_DISABLED", "false")
 # ``litellm``: deprecation and typing warnings on import, an event loop and sockets it leaks.
 LITELLM_WARNINGS = (
     "ignore::DeprecationWarning",
-    "ignore:Item .* is using the .ReadOnly. qualifier:UserWarning",
+    "ignore:Items? .* (is|are) using the .ReadOnly. qualifier:UserWarning",
     "ignore::ResourceWarning",
     "ignore::pytest.PytestUnraisableExceptionWarning",
 )
@@ -50,3 +50,22 @@ def _isolated_llmops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "llmops-home"
+
+
+@pytest.fixture
+def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Install a fake distribution whose entry points are ``{group: {name: "module:attr"}}``:
+    what ``pip install llmops-clickhouse`` would put on ``sys.path`` (removed after the test)."""
+
+    def install(name: str, entry_points: dict[str, dict[str, str]]) -> None:
+        dist_info = tmp_path / "site" / f"{name.replace('-', '_')}-1.0.dist-info"
+        dist_info.mkdir(parents=True)
+        (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\n")
+        sections = [
+            f"[{group}]\n" + "".join(f"{key} = {target}\n" for key, target in entries.items())
+            for group, entries in entry_points.items()
+        ]
+        (dist_info / "entry_points.txt").write_text("\n".join(sections))
+        monkeypatch.syspath_prepend(str(dist_info.parent))
+
+    return install

@@ -2,6 +2,12 @@
 
 Importing this package needs only ``opentelemetry-api``; the SDK, exporters and the store load
 when ``llmops.configure()`` runs (or the first traced call configures the defaults).
+
+Tracing stands on the ground floor alone: it never imports the store, the settings or
+``configure()``. Where it needs them (the automatic set-up, a worker process's settings, span
+screening) it calls a hook the upper floors register (``llmops._hooks``). Span sinks get
+finished spans as neutral :class:`SpanRecord` values through :class:`RecordExporter`; the
+embedded store's is ``llmops.DuckDBSpanExporter``.
 """
 
 from __future__ import annotations
@@ -30,28 +36,35 @@ from llmops.tracing._spans import LlmopsSpan, current_span, span
 from llmops.tracing._state import CaptureSettings
 
 if TYPE_CHECKING:
-    from llmops.tracing._exporters import CountingExporter, DuckDBSpanExporter, span_to_row
+    from llmops.tracing._exporters import CountingExporter, RecordExporter, SpanSink
     from llmops.tracing._processors import (
         ExportPipeline,
         TailPolicy,
         TailSampler,
     )
+    from llmops.tracing._records import SpanEventRecord, SpanRecord, span_records
 
 _LAZY = {
     "CountingExporter": "llmops.tracing._exporters",
-    "DuckDBSpanExporter": "llmops.tracing._exporters",
     "ExportPipeline": "llmops.tracing._processors",
+    "RecordExporter": "llmops.tracing._exporters",
+    "SpanEventRecord": "llmops.tracing._records",
+    "SpanRecord": "llmops.tracing._records",
+    "SpanSink": "llmops.tracing._exporters",
     "TailPolicy": "llmops.tracing._processors",
     "TailSampler": "llmops.tracing._processors",
-    "span_to_row": "llmops.tracing._exporters",
+    "span_records": "llmops.tracing._records",
 }
 
 __all__ = [
     "CaptureSettings",
     "CountingExporter",
-    "DuckDBSpanExporter",
     "ExportPipeline",
     "LlmopsSpan",
+    "RecordExporter",
+    "SpanEventRecord",
+    "SpanRecord",
+    "SpanSink",
     "TailPolicy",
     "TailSampler",
     "agent",
@@ -69,7 +82,7 @@ __all__ = [
     "semconv",
     "session",
     "span",
-    "span_to_row",
+    "span_records",
     "tags",
     "tool",
     "trace",

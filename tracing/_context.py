@@ -24,8 +24,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from typing_extensions import ParamSpec
 
+from llmops import _hooks
 from llmops._errors import ConfigError
-from llmops._internal import handle_internal_errors
 from llmops.tracing import semconv
 from llmops.tracing._capture import clean_text
 
@@ -153,9 +153,8 @@ def screen(direction: str, value: Any) -> Any:
     config = otel_context.get_value(_POLICY_KEY)
     if config is None:
         return value
-    from llmops.guardrails import guard
-
-    return guard(value, direction=direction, config=config).value  # type: ignore[arg-type]
+    guard = _hooks.require("screen")  # the guardrails' guard(value, direction=, config=)
+    return guard(value, direction=direction, config=config).value
 
 
 @contextmanager
@@ -230,23 +229,6 @@ def bind_context(func: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def _portable_settings() -> dict[str, Any] | None:
-    """The submitter's settings, for a worker process that did not inherit them (spawned).
-
-    Only what pickles as data: a redaction hook given as a callable stays behind (a
-    ``module:function`` path travels).
-    """
-    from llmops._configure import ACTIVE
-
-    settings = ACTIVE.settings
-    if settings is None:
-        return None
-    values = settings.model_dump(exclude_defaults=True)
-    if callable(values.get("redact")):
-        del values["redact"]
-    return values
-
-
 def _run_in_trace(
     carrier: dict[str, str],
     settings: dict[str, Any] | None,
@@ -258,19 +240,15 @@ def _run_in_trace(
     """A task in a worker process: run ``fn`` in the submitter's trace, then flush its spans.
 
     A spawned worker starts unconfigured: it takes the submitter's settings (its store, its
-    exporters) unless it configured llmops itself. Pool workers end without running exit
-    handlers, so spans are flushed after every task.
+    exporters) unless it configured llmops itself (the ``configure_worker`` hook). Pool workers
+    end without running exit handlers, so spans are flushed after every task.
     """
-    from llmops._configure import ACTIVE, configure, flush
-
-    if settings is not None and ACTIVE.settings is None:
-        with handle_internal_errors("worker.configure"):
-            configure(**settings)
+    _hooks.require("configure_worker")(settings)
     try:
         with continue_trace(carrier):
             return fn(*args, **kw)
     finally:
-        flush(timeout_millis=5_000)
+        _hooks.require("flush")(timeout_millis=5_000)
 
 
 class _ContextExecutor(Executor):
@@ -283,7 +261,7 @@ class _ContextExecutor(Executor):
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
         if self._processes:
-            carrier, settings = inject(), _portable_settings()
+            carrier, settings = inject(), _hooks.require("worker_settings")()
             return self._inner.submit(_run_in_trace, carrier, settings, fn, *args, **kwargs)
         ctx = contextvars.copy_context()
         return self._inner.submit(ctx.run, fn, *args, **kwargs)

@@ -1,31 +1,27 @@
-"""Span exporters: the embedded DuckDB store, and OTLP/HTTP to any backend.
+"""SDK span exporters: the wrappers every exporter runs in, the adapter to span sinks, OTLP.
 
-Both are wrapped in :class:`CountingExporter`, so a dead backend or a read-only store folder
-costs a counter and a log line, never an exception in the application.
+Each exporter is wrapped in :class:`CountingExporter` (a dead backend or a read-only store
+folder costs a counter and a log line, never an exception in the application) and
+:class:`RedactingExporter` (credentials never leave). :class:`RecordExporter` hands spans, as
+neutral span records (``llmops.tracing.SpanRecord``), to a sink such as the embedded store's
+(``llmops.DuckDBSpanExporter``).
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import orjson
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from opentelemetry.trace import SpanKind, StatusCode
 
+from llmops._errors import StoreError
 from llmops._internal import STATS
-from llmops.tracing import semconv
 from llmops.tracing._capture import clean_text, clean_value
 from llmops.tracing._processors import own_attributes, own_events, redact_span, shutdown_within
+from llmops.tracing._records import SpanRecord, span_records
 from llmops.tracing._secrets import scrub_secrets, span_texts, texts_hold_secrets
 from llmops.tracing._state import RedactHook
-
-if TYPE_CHECKING:
-    from llmops._store import Table
 
 
 class CountingExporter(SpanExporter):
@@ -201,189 +197,48 @@ class RedactingExporter(SpanExporter):
         return bool(self.inner.force_flush(timeout_millis))
 
 
-_RESOURCE_CACHE: dict[int, tuple[Any, orjson.Fragment]] = {}
+class SpanSink(Protocol):
+    """Where a :class:`RecordExporter` delivers span records (the store, or a plug-in's)."""
+
+    def write(self, records: Sequence[SpanRecord]) -> None:
+        """Keep ``records``; raise ``OSError`` or ``StoreError`` (saying why) when it cannot."""
+
+    def shutdown(self, timeout_millis: float) -> None:
+        """Finish background work within ``timeout_millis``."""
 
 
-def _resource_json(resource: Any) -> orjson.Fragment:
-    """The resource as pre-serialised JSON: one resource is shared by every span of a process."""
-    cached = _RESOURCE_CACHE.get(id(resource))
-    if cached is not None and cached[0] is resource:
-        return cached[1]
-    fragment = orjson.Fragment(orjson.dumps(dict(resource.attributes) if resource else {}))
-    if len(_RESOURCE_CACHE) > 64:
-        _RESOURCE_CACHE.clear()
-    _RESOURCE_CACHE[id(resource)] = (resource, fragment)
-    return fragment
+class RecordExporter(SpanExporter):
+    """The SDK side of a span sink: hands finished SDK spans to it as records.
 
-
-_KIND_NAMES = {kind: kind.name for kind in SpanKind}
-_STATUS_NAMES = {code: code.name for code in StatusCode}
-_LEGACY_KEYS = tuple(semconv.LEGACY_ATTRIBUTES)
-_TYPED_KEYS = semconv.STORE_TYPED_ATTRIBUTES
-
-
-def _attributes(attributes: Any) -> dict[str, Any]:
-    # The SDK's BoundedAttributes is read-only once a span ends; its plain dict serialises in C,
-    # where iterating the Mapping interface would run a Python loop per attribute.
-    raw = getattr(attributes, "_dict", attributes)
-    if type(raw) is not dict:
-        raw = dict(attributes or {})
-    for key in _LEGACY_KEYS:  # a handful of lookups: cheaper than a set operation per span
-        if key in raw:
-            return semconv.normalize_attributes(raw)
-    return raw
-
-
-def spans_to_rows(spans: Sequence[ReadableSpan]) -> list[dict[str, Any]]:
-    """Stored rows for a batch: each span's own fields, attributes and events as JSON.
-
-    Legacy GenAI attribute names are mapped to today's here, on ingest; the attributes behind
-    the typed columns (model, tokens, cost…) are copied out as they are and typed by DuckDB when
-    batches are compacted. This loop is the exporter's hot path (it bounds the store's
-    throughput), hence the local names and the trace id formatted once per run of spans.
-    """
-    rows: list[dict[str, Any]] = []
-    append = rows.append
-    kinds, statuses, typed_keys = _KIND_NAMES, _STATUS_NAMES, _TYPED_KEYS
-    last_trace, last_trace_hex = -1, ""
-    for span in spans:
-        context = span.context
-        if context.trace_id != last_trace:
-            last_trace = context.trace_id
-            last_trace_hex = format(last_trace, "032x")
-        parent = span.parent
-        status = span.status
-        events = own_events(span)
-        attributes = _attributes(own_attributes(span))
-        append(
-            {
-                "trace_id": last_trace_hex,
-                "span_id": format(context.span_id, "016x"),
-                "parent_span_id": format(parent.span_id, "016x") if parent else None,
-                "name": span.name,
-                "kind": kinds[span.kind],
-                "start_ns": span.start_time,
-                "end_ns": span.end_time,
-                "status_code": statuses[status.status_code],
-                "status_message": status.description,
-                "attributes": attributes,
-                "events": [
-                    {
-                        "name": e.name,
-                        "time_ns": e.timestamp,
-                        "attributes": _attributes(e.attributes),
-                    }
-                    for e in events
-                ]
-                if events
-                else [],
-                "resource": _resource_json(span.resource),
-                "_typed": list(map(attributes.get, typed_keys)),
-            }
-        )
-    return rows
-
-
-def span_to_row(span: ReadableSpan) -> dict[str, Any]:
-    """One stored row (see :func:`spans_to_rows`)."""
-    return spans_to_rows((span,))[0]
-
-
-class _Compactor:
-    """Runs the store's compactions on a thread of its own, off the export path.
-
-    A compaction is DuckDB work (JSON batches → Parquet) that releases the GIL, so on a second
-    core it overlaps with the batch worker converting the next spans, and the export path never
-    stalls (nor fills its queue) while a segment is written. Requests coalesce: the thread
-    compacts whenever woken and enough batch files wait. Nothing is lost if it never runs: batch
-    files are durable and readers see them.
-    """
-
-    def __init__(self, table: Table, threshold: int) -> None:
-        self._table = table
-        self._threshold = threshold
-        self._wake = threading.Event()
-        self._guard = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._closed = False
-
-    def request(self) -> None:
-        thread = self._thread
-        if thread is None or self._pid != os.getpid() or not thread.is_alive():
-            with self._guard:  # first request, or the first after a fork
-                if self._closed:
-                    return
-                if self._thread is thread:
-                    self._pid = os.getpid()
-                    self._thread = threading.Thread(
-                        target=self._run, name="llmops-compactor", daemon=True
-                    )
-                    self._thread.start()
-        self._wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            if self._closed:
-                return
-            # A compaction that fails is counted and leaves the batch files in place.
-            self._table.compact_if_due(self._threshold)
-
-    def close(self, timeout_s: float = 60.0) -> None:
-        """Stop the thread, letting a compaction in progress finish (so exit never cuts it)."""
-        with self._guard:
-            self._closed = True
-            thread = self._thread
-        self._wake.set()
-        if thread is not None and self._pid == os.getpid() and thread.is_alive():
-            thread.join(timeout_s)
-
-
-class DuckDBSpanExporter(SpanExporter):
-    """Writes spans into the embedded store (JSON batch files compacted to Parquet, read by DuckDB).
-
-    Safe with many processes at once: see :mod:`llmops._store` for the design.
+    Sinks see only records, never SDK objects, so spans received over OTLP reach them by the
+    same road. A sink that cannot write raises; the reason becomes ``last_error`` (read by
+    :class:`CountingExporter`, which logs and counts the lost spans). Any other exception goes
+    through to that wrapper, which retries a batch that failed on text that is not Unicode.
 
     Args:
-        store_dir: The store folder (default ``$LLMOPS_HOME/store``).
-        compact_threshold: Pending batch files that trigger a compaction from this process.
-        fsync: Also survive power loss, not only a killed process (slower).
+        sink: Has ``write(records)`` and ``shutdown(timeout_millis)``; ``force_flush`` optional.
     """
 
-    def __init__(self, store_dir: Path, *, compact_threshold: int = 64, fsync: bool = False):
-        from llmops._spanstore import open_store
-
-        self.store_dir = Path(store_dir)
-        self._table = open_store(self.store_dir).table("spans")
-        self._fsync = fsync
-        self._batches = 0
+    def __init__(self, sink: SpanSink) -> None:
+        self.sink = sink
         self.last_error: str | None = None  # why the last failed export failed
-        self._compactor = _Compactor(self._table, compact_threshold)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if not spans:
             return SpanExportResult.SUCCESS
-        rows = spans_to_rows(spans)
         try:
-            self._table.append(rows, fsync=self._fsync)
-        except OSError as exc:
-            # Logged with the count of lost spans by the CountingExporter around this one.
-            self.last_error = f"cannot write spans to {self.store_dir}: {exc}"
+            self.sink.write(span_records(spans))
+        except (OSError, StoreError) as exc:
+            self.last_error = str(exc)
             return SpanExportResult.FAILURE
-        self._batches += 1
-        if self._batches % 4 == 0:
-            self._compactor.request()
         return SpanExportResult.SUCCESS
 
     def shutdown(self, timeout_millis: float = 60_000) -> None:
-        """Let a compaction in progress finish, for at most ``timeout_millis``: one cut short by
-        exit is undone or completed by the next one (see :mod:`llmops._store`)."""
-        self._compactor.close(timeout_s=timeout_millis / 1000)
+        self.sink.shutdown(timeout_millis)
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        return True
+        flush = getattr(self.sink, "force_flush", None)
+        return True if flush is None else bool(flush(timeout_millis))
 
 
 def otlp_exporter(

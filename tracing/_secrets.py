@@ -7,10 +7,13 @@ lose their value entirely. Each pattern runs only on text holding one of its tri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from llmops.guardrails._pii_secrets import find_secrets, is_secret_key
+from llmops._credentials import find_secrets, is_secret_key
+
+if TYPE_CHECKING:
+    from llmops.tracing._records import SpanRecord
 
 SECRET_MARK = "<SECRET>"
 
@@ -108,3 +111,32 @@ def texts_hold_secrets(texts: list[str]) -> bool:
         return False
     joined = texts[0] if len(texts) == 1 else "\x00".join(texts)
     return len(joined) >= _SHORTEST_SECRET and bool(find_secrets(joined))
+
+
+def _scrubbed(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: scrub_secrets(key, value) for key, value in attributes.items()}
+
+
+def scrub_records(records: Sequence[SpanRecord]) -> list[SpanRecord]:
+    """``records`` with credentials removed from every attribute, event and resource value.
+
+    For spans that did not pass through this process's exporters (received over OTLP): a
+    record none of whose texts may hold a credential is kept as it is, unread and uncopied.
+    """
+    scrubbed = []
+    for record in records:
+        maps = [record.attributes, record.resource, *(e.attributes for e in record.events)]
+        texts = span_texts(maps, record.name, record.status_message)
+        if texts is not None and not texts_hold_secrets(texts):
+            scrubbed.append(record)
+            continue
+        scrubbed.append(
+            record._replace(
+                name=_scrub_text(record.name),
+                status_message=record.status_message and _scrub_text(record.status_message),
+                attributes=_scrubbed(record.attributes),
+                resource=_scrubbed(record.resource),
+                events=tuple(e._replace(attributes=_scrubbed(e.attributes)) for e in record.events),
+            )
+        )
+    return scrubbed

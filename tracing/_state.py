@@ -1,7 +1,8 @@
 """Process-wide tracing state read by the decorators on every call.
 
 Kept free of heavy imports: the decorators need only ``opentelemetry-api``. The first traced
-call without :func:`llmops.configure` configures the embedded defaults.
+call without :func:`llmops.configure` configures the embedded defaults, through the
+``configure`` hook (``llmops._hooks``; the core registers it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from opentelemetry import trace
 
+from llmops import _hooks
 from llmops._internal import STATS
 
 logger = logging.getLogger("llmops")
@@ -55,9 +57,7 @@ def get_tracer() -> trace.Tracer:
         if RUNTIME.tracer is None:
             started = perf_counter_ns()
             try:
-                from llmops._configure import configure
-
-                configure()
+                _hooks.require("configure")()
             except Exception:
                 # Implicit set-up must not break the application: trace nothing, say why once.
                 STATS.incr("internal_errors")

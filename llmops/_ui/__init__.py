@@ -87,18 +87,25 @@ def create_app(
     )
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, reuse_port: bool = False, backlog: int = 128) -> socket.socket:
     """A listening socket on ``host:port`` (port 0: any free port).
+
+    Args:
+        reuse_port: Let other processes listen on the same port (``SO_REUSEPORT``); the kernel
+            spreads new connections over them.
+        backlog: Connections the kernel queues before they are accepted.
 
     Raises:
         OSError: The address is in use or cannot be bound.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-        sock.listen(128)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(backlog)
     except OSError:
         sock.close()
         raise

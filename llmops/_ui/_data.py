@@ -98,6 +98,8 @@ class TraceFilter:
         q: Root span name contains this (case-insensitive), or a trace id starts with it.
         config: ``name``, a version prefix, or ``name@version-prefix``.
         session: A session id, exactly.
+        project: A project, exactly: the spans' ``service.name``, or the ``x-llmops-project``
+            header they were sent to ``llmops server`` with.
         errors: Only traces with at least one failed span.
         since: Only traces newer than this duration (``30m``, ``2h``, ``7d``).
     """
@@ -105,6 +107,7 @@ class TraceFilter:
     q: str = ""
     config: str = ""
     session: str = ""
+    project: str = ""
     errors: bool = False
     since: str = ""
     sort: str = "time"
@@ -128,6 +131,7 @@ class TraceFilter:
             q=(params.get("q") or "").strip(),
             config=(params.get("config") or "").strip(),
             session=(params.get("session") or "").strip(),
+            project=(params.get("project") or "").strip(),
             errors=errors in ("1", "true", "on"),
             since=since,
             sort=sort,
@@ -153,6 +157,9 @@ class TraceFilter:
         if self.session:
             clauses.append("session_id = ?")
             params.append(self.session)
+        if self.project:
+            clauses.append("service_name = ?")
+            params.append(self.project)
         if self.errors:
             clauses.append("error_count > 0")
         if self.since:
@@ -167,6 +174,7 @@ class TraceFilter:
             "q": changed.q,
             "config": changed.config,
             "session": changed.session,
+            "project": changed.project,
             "errors": "1" if changed.errors else "",
             "since": changed.since,
             "sort": "" if changed.sort == "time" else changed.sort,

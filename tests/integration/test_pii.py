@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 import llmops
-from llmops.guardrails import _pii_engine
-from llmops.guardrails._pii import scan_pii, scan_text
-from llmops.guardrails._pii_engine import best_tier, get_engine
-from llmops.guardrails._pii_hook import redaction_hook
-from llmops.guardrails._pii_policy import REDACTED, SECRET_MARK, RedactionPolicy
-from llmops.guardrails._pii_redact import redact
-from llmops.guardrails._pii_redact import redact_report as report_of
+from llmops.guardrails.pii import _engine
+from llmops.guardrails.pii._engine import best_tier, get_engine
+from llmops.guardrails.pii._hook import redaction_hook
+from llmops.guardrails.pii._policy import REDACTED, SECRET_MARK, RedactionPolicy
+from llmops.guardrails.pii._redact import redact
+from llmops.guardrails.pii._redact import redact_report as report_of
+from llmops.guardrails.pii._scan import scan_pii, scan_text
 from llmops.testing import capture_spans
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -104,7 +104,7 @@ def test_the_pattern_tier_finds_first_names_without_a_model() -> None:
 
 
 def test_the_name_list_is_shipped() -> None:
-    from llmops.guardrails._pii_gazetteer import is_first_name, is_last_name, name_lists
+    from llmops.guardrails.pii._gazetteer import is_first_name, is_last_name, name_lists
 
     first, last, ambiguous = name_lists()
     assert min(len(first), len(last)) > 10_000
@@ -242,7 +242,7 @@ def test_a_failing_detector_is_contained(monkeypatch: pytest.MonkeyPatch) -> Non
     def crash(self: Any, text: str, entities: list[str]) -> list[Any]:
         raise NativeCrash("boom")
 
-    monkeypatch.setattr(_pii_engine.Engine, "analyze", crash)
+    monkeypatch.setattr(_engine.Engine, "analyze", crash)
     result = scan_text("jane.roe@example.com and sk-proj-abcdefghijklmnop1234")
     assert result.errors == ("detector: NativeCrash in chars 0-53",)
     assert [f.entity_type for f in result.findings] == ["SECRET"]  # patterns still ran
@@ -257,7 +257,7 @@ def test_keyboard_interrupt_is_not_contained(monkeypatch: pytest.MonkeyPatch) ->
     def interrupt(self: Any, text: str, entities: list[str]) -> list[Any]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_pii_engine.Engine, "analyze", interrupt)
+    monkeypatch.setattr(_engine.Engine, "analyze", interrupt)
     with pytest.raises(KeyboardInterrupt):
         scan_pii("jane.roe@example.com")
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, SecretStr
 from rich.console import Console
 
 import llmops
-from llmops._render import trace_tree
+from llmops._cli._render import trace_tree
 from llmops.testing import SpanRecorder
 from llmops.tracing import semconv
 from llmops.tracing._capture import to_attribute, to_json

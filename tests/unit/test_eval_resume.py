@@ -15,10 +15,10 @@ import pytest
 
 import llmops
 from llmops._agentconfig import AgentConfig
-from llmops._evalstore import EVAL_RUN_COLUMNS, EVAL_RUNS
 from llmops._store import Store, TableSpec
 from llmops.eval import load_suite, run_suite
 from llmops.eval._results import open_results
+from llmops.eval._tables import EVAL_RUN_COLUMNS, EVAL_RUNS
 from llmops.eval._targets import resolve_target, source_digest
 
 AGENT = """\

@@ -51,7 +51,7 @@ def test_inactive_policy_is_free() -> None:
 def test_a_failing_detector_is_contained(
     monkeypatch: pytest.MonkeyPatch, on_error: str, action: str
 ) -> None:
-    import llmops.guardrails._injection as injection
+    import llmops.guardrails.injection._detect as injection
 
     class NativeCrash(BaseException):
         pass

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from llmops.guardrails._injection import detect_injection, score_parts
-from llmops.guardrails._injection_code import looks_like_code, prose_of
-from llmops.guardrails._injection_model import load_model
+from llmops.guardrails.injection._code import looks_like_code, prose_of
+from llmops.guardrails.injection._detect import detect_injection, score_parts
+from llmops.guardrails.injection._model import load_model
 
 PYTHON = '''import os
 import sys

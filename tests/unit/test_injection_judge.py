@@ -14,7 +14,7 @@ from openai_stub import scripted_server, stub_server
 import llmops
 from llmops import AgentConfig
 from llmops.guardrails import CheckPolicy, InjectionJudge, detect_injection, guard
-from llmops.guardrails._injection_judge import JudgeRef, as_injection_judge, parse_verdict
+from llmops.guardrails.injection._judge import JudgeRef, as_injection_judge, parse_verdict
 from llmops.testing import SpanRecorder
 
 pytestmark = pytest.mark.litellm
@@ -158,3 +158,29 @@ def test_a_policy_consults_the_judge_from_guard(monkeypatch: pytest.MonkeyPatch)
     assert "judge:injection" in result.findings[0]["reasons"]
     with pytest.raises(ValueError, match="injection_judge"):
         CheckPolicy.model_validate({"checks": ["injection"], "injection_judge": {"config": "x"}})
+
+
+def test_a_judge_given_its_own_chat_function_calls_it() -> None:
+    asked: list[dict[str, Any]] = []
+
+    def chat(config: AgentConfig, messages: list[dict[str, Any]], **options: Any) -> Any:
+        asked.append({"model": config.model.id, "messages": messages, **options})
+        return type("Reply", (), {"text": '{"injection": true}'})()
+
+    result = detect_injection(BENIGN, judge=InjectionJudge(config(), when="always", chat=chat))
+    assert result.flagged
+    assert "judge:injection" in result.reasons
+    assert asked[0]["model"] == "stub-judge"
+    assert asked[0]["temperature"] == 0.0
+    assert BENIGN in asked[0]["messages"][-1]["content"]
+
+
+def test_without_a_chat_hook_the_judge_is_an_error_not_an_exception(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from llmops import _hooks
+
+    monkeypatch.setattr(_hooks, "_registered", {})
+    result = detect_injection(ATTACK, judge=InjectionJudge(config(), when="always"))
+    assert result.flagged
+    assert "judge:error:ConfigError" in result.reasons

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from llmops.guardrails import _pii_redact
-from llmops.guardrails._normalize import normalize_text
-from llmops.guardrails._pii import CHUNK_OVERLAP, Finding, ScanResult, chunk_spans, coerce_text
-from llmops.guardrails._pii_hook import redaction_hook
-from llmops.guardrails._pii_policy import (
+from llmops._credentials import find_secrets, is_secret_key
+from llmops.guardrails.pii import _redact
+from llmops.guardrails.pii._hook import redaction_hook
+from llmops.guardrails.pii._normalize import normalize_text
+from llmops.guardrails.pii._policy import (
     REDACTED,
     SECRET_MARK,
     RedactionPolicy,
@@ -23,9 +23,9 @@ from llmops.guardrails._pii_policy import (
     fully_masked,
     hash_token,
 )
-from llmops.guardrails._pii_post import clean_person, repeat_names, resolve_overlaps
-from llmops.guardrails._pii_redact import redact, redact_report
-from llmops.guardrails._pii_secrets import find_secrets, is_secret_key
+from llmops.guardrails.pii._post import clean_person, repeat_names, resolve_overlaps
+from llmops.guardrails.pii._redact import redact, redact_report
+from llmops.guardrails.pii._scan import CHUNK_OVERLAP, Finding, ScanResult, chunk_spans, coerce_text
 
 # --- normalisation ------------------------------------------------------------------------
 
@@ -263,7 +263,7 @@ def _fake_scan(text: object, entities: Any = None, **options: Any) -> ScanResult
 
 @pytest.fixture
 def fake_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_pii_redact, "scan_text", _fake_scan)
+    monkeypatch.setattr(_redact, "scan_text", _fake_scan)
 
 
 @pytest.mark.usefixtures("fake_scanner")

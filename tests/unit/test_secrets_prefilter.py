@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from llmops.guardrails import _pii_secrets
-from llmops.guardrails._pii_post import Hit
-from llmops.guardrails._pii_secrets import find_secrets
+from llmops import _credentials
+from llmops._credentials import Hit, find_secrets
 
 SECRETS = [
     "sk-proj-abcdefghijklmnop1234",
@@ -64,16 +63,16 @@ NOISE = ["hello", "world", "the", "key", "token:", "=", ":", "A", "_", "-", "J",
 def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run the test with the Python prefilter, then with Hyperscan's on text of any length."""
     if request.param == "python":
-        monkeypatch.setattr(_pii_secrets, "_scanner", _pii_secrets._NO_SCANNER)
+        monkeypatch.setattr(_credentials, "_scanner", _credentials._NO_SCANNER)
     else:
-        monkeypatch.setattr(_pii_secrets, "_scanner", _pii_secrets._OnePass())
-        monkeypatch.setattr(_pii_secrets, "_ONE_PASS_MIN_CHARS", 0)
+        monkeypatch.setattr(_credentials, "_scanner", _credentials._OnePass())
+        monkeypatch.setattr(_credentials, "_ONE_PASS_MIN_CHARS", 0)
     return str(request.param)
 
 
 def _ungated(text: str) -> list[Hit]:
     hits: list[Hit] = []
-    for name, pattern in _pii_secrets._PATTERNS:
+    for name, pattern in _credentials._PATTERNS:
         for match in pattern.finditer(text):
             start, end = match.span(1) if match.re.groups else match.span()
             if end > start:
@@ -96,7 +95,7 @@ def test_letters_and_spaces_beyond_ascii_do_not_hide_a_secret() -> None:
 def test_every_pattern_has_a_prefilter_branch() -> None:
     """A pattern added to ``_PATTERNS`` without a test in ``_candidates`` would never run."""
     found = {hit[4].removeprefix("Secret:") for secret in SECRETS for hit in find_secrets(secret)}
-    assert found == {name for name, _ in _pii_secrets._PATTERNS}
+    assert found == {name for name, _ in _credentials._PATTERNS}
 
 
 def test_prefilter_agrees_with_running_every_pattern() -> None:
@@ -148,8 +147,8 @@ def test_a_failing_scan_falls_back_to_the_python_prefilter(monkeypatch: pytest.M
         def candidates(self, text: str) -> Any:
             raise RuntimeError("scratch in use")
 
-    monkeypatch.setattr(_pii_secrets, "_scanner", Broken())
-    monkeypatch.setattr(_pii_secrets, "_ONE_PASS_MIN_CHARS", 0)
+    monkeypatch.setattr(_credentials, "_scanner", Broken())
+    monkeypatch.setattr(_credentials, "_ONE_PASS_MIN_CHARS", 0)
     monkeypatch.delenv("LLMOPS_RAISE_INTERNAL_ERRORS")  # as in production: counted, not raised
     before = STATS.snapshot()["internal_errors"]
     for secret in SECRETS:
@@ -158,20 +157,20 @@ def test_a_failing_scan_falls_back_to_the_python_prefilter(monkeypatch: pytest.M
 
 
 def test_the_python_prefilter_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_pii_secrets, "_scanner", None)
+    monkeypatch.setattr(_credentials, "_scanner", None)
     monkeypatch.setenv("LLMOPS_SECRET_SCAN", "python")
-    assert _pii_secrets._load_scanner() is _pii_secrets._NO_SCANNER
-    monkeypatch.setattr(_pii_secrets, "_scanner", None)
+    assert _credentials._load_scanner() is _credentials._NO_SCANNER
+    monkeypatch.setattr(_credentials, "_scanner", None)
     monkeypatch.delenv("LLMOPS_SECRET_SCAN")
-    assert isinstance(_pii_secrets._load_scanner(), _pii_secrets._OnePass)
+    assert isinstance(_credentials._load_scanner(), _credentials._OnePass)
 
 
 def test_without_the_speedups_extra_the_python_prefilter_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_pii_secrets, "_scanner", None)
+    monkeypatch.setattr(_credentials, "_scanner", None)
     monkeypatch.setitem(sys.modules, "hyperscan", None)  # import hyperscan raises ImportError
-    assert _pii_secrets._load_scanner() is _pii_secrets._NO_SCANNER
+    assert _credentials._load_scanner() is _credentials._NO_SCANNER
     for secret in SECRETS:
         assert find_secrets(secret) == _ungated(secret) != [], secret
 

@@ -17,7 +17,7 @@ import pytest
 
 import llmops
 from llmops import AgentConfig
-from llmops._cli_serve import StopRequested, stopping_on_signals
+from llmops._cli._serve import StopRequested, stopping_on_signals
 from llmops.serving import LocalServer, Router, kserve_manifest, vllm_command
 from llmops.serving._local import exit_reason, likely_cause, spawn, stop_process
 from llmops.serving._metrics import parse

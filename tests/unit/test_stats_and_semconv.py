@@ -9,8 +9,9 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 import llmops
+from llmops._spanstore import span_to_row
 from llmops.testing import capture_spans
-from llmops.tracing import semconv, span_to_row
+from llmops.tracing import semconv
 
 
 class BlockedExporter(SpanExporter):

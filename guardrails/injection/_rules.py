@@ -1,0 +1,275 @@
+"""Named rules for known prompt-injection patterns, matched against normalised text.
+
+Each rule is one regular expression over the output of
+:func:`llmops.guardrails.injection._normalize.normalize` (lower case, single spaces, obfuscation
+undone). A rule firing is evidence, not a verdict: the detector weighs every rule by a weight
+learnt on the training data and adds the classifier's score. The patterns bound their gaps
+(``(?:\\S+ ){0,4}?``) so matching stays linear in the length of the text.
+
+Encoded payloads are decoded here too: base64 runs in the original (case-sensitive) text are
+decoded, normalised and matched again, so an attack hidden in base64 still names its rule.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable
+from functools import cache
+
+from llmops.guardrails.injection._normalize import normalize
+
+_GAP = r"(?:\S+ ){0,4}?"
+_QUALIFIER = (
+    r"(?:previous|prior|above|earlier|preceding|initial|original|former|old|existing|system|"
+    r"all|any|every|your|these|those|the|my|developer'?s?)"
+)
+_TARGET = (
+    r"(?:instructions?|directions?|prompts?|rules|guidelines|commands?|directives?|programming|"
+    r"constraints|guardrails|restrictions|orders|context|polic(?:y|ies)|training|messages?|text)"
+)
+_LIMITS = (
+    r"(?:restrictions?|limitations?|limits|filters?|filtering|censorship|guidelines|rules|ethics|"
+    r"morals|morality|boundaries|constraints|safeguards|polic(?:y|ies)|guardrails)"
+)
+
+RULES: dict[str, str] = {
+    "ignore_instructions": (
+        r"\b(?:ignore|disregard|forget|override|overlook|bypass|neglect|discard|abandon|"
+        r"set aside|stop following|don'?t follow|do not follow|no longer follow)\b "
+        rf"{_GAP}(?:{_QUALIFIER} )?(?:\S+ ){{0,2}}?{_TARGET}\b"
+    ),
+    "system_prompt_extraction": (
+        r"\b(?:reveal|show|print|display|output|repeat|leak|dump|expose|share|give|tell|write|"
+        r"spell|recite|return|provide|what (?:is|are|was|were))\b "
+        r"(?:\S+ ){0,5}?(?:system|initial|hidden|secret|original|internal|developer|pre-?|"
+        r"confidential|base|initialization|starting) ?(?:prompt|instructions?|message|directives?|"
+        r"config(?:uration)?|text)\b|\b(?:reveal|show|print|display|dump|leak|expose) (?:me )?"
+        r"(?:the |your )?(?:prompt|instructions|configuration|config)\b"
+    ),
+    "repeat_above": (
+        r"\b(?:repeat|print|output|copy|reproduce|recite|echo|spell out)\b (?:\S+ ){0,5}?"
+        r"(?:above|before this|preceding|so far|verbatim|word for word)\b"
+    ),
+    "dan_jailbreak": (
+        r"\b(?:do anything now|dan mode|(?:you are|you're|act as|become|pretend to be|called|"
+        r"named) (?:now )?(?:a |an )?dan\b|betterdan|anti-?dan)"
+    ),
+    "jailbreak_term": (
+        r"\b(?:jailbr[eo]a?k(?:en|ed|ing)?|always intelligent and machiavellian|evil confidant|"
+        r"stan mode|dude mode|aim mode|evilbot)\b"
+    ),
+    "developer_mode": (
+        r"\b(?:enable|enabled|activate|activated|enter|entering|switch(?:ing)? to|turn on|now in|"
+        r"you are in|engage|engaged|initiate|initiating)\b (?:\S+ ){0,3}?(?:developer|dev|debug|"
+        r"god|admin|sudo|root|maintenance|unrestricted|unfiltered|uncensored|jailbreak|jailbroken|"
+        r"evil|dan|chaos|opposite|diagnostic|override|test) mode\b"
+    ),
+    "persona_override": (
+        r"\b(?:you are now|you're now|from now on,? you(?:'ll| will| are| must| shall)?|you will "
+        r"now (?:act|be|respond|behave)|you have been (?:freed|liberated|unleashed|reprogrammed|"
+        r"updated|jailbroken)|your new (?:name|role|persona|identity|purpose) is|henceforth,? you)"
+    ),
+    "unrestricted_persona": (
+        r"\b(?:pretend|imagine|roleplay|role-play|act|behave|respond|answer|simulate|be)\b "
+        r"(?:\S+ ){0,8}?(?:no|without|free (?:of|from)|zero|unbound by|not bound by|beyond) "
+        rf"(?:\S+ ){{0,2}}?{_LIMITS}\b|\b(?:unrestricted|uncensored|unfiltered|amoral|unbound|"
+        r"unlimited|unaligned) (?:ai|assistant|model|chatbot|bot|version|persona|character|entity)"
+    ),
+    "safety_bypass": (
+        r"\b(?:bypass|disable|turn off|switch off|deactivate|remove|circumvent|evade|lift|suspend|"
+        r"override|break free (?:of|from)|escape)\b (?:\S+ ){0,3}?(?:safety|content|ethical|moral|"
+        r"security|usage)? ?(?:filters?|guardrails?|safeguards?|restrictions?|censorship|"
+        r"alignment|moderation|safety (?:measures|features|settings|checks|protocols))\b"
+    ),
+    "instruction_override": (
+        r"\b(?:new|updated|revised|real|actual|true|overriding|admin|system) (?:instructions?|"
+        r"directives?|task|orders|rules|prompt) ?:|\byour (?:new|real|actual|true) (?:task|"
+        r"instructions?|goal|purpose|objective|job) (?:is|are)\b|\binstead,? (?:you (?:must|will|"
+        r"should)|say|print|output|respond with|write)\b"
+    ),
+    "delimiter_injection": (
+        r"<\|?(?:im_start|im_end|system|endoftext|end_of_turn|start_header_id|eot_id)\|?>|"
+        r"\[/?inst\]|<</?sys>>|</?(?:system|sys|admin)>|#{2,} ?(?:system|instruction|new "
+        r"instructions?)\b|\bend of (?:user )?(?:input|prompt|document|context)\b|-{3,} ?"
+        r"(?:system|admin|new instructions?)\b|\[(?:system|admin|developer)(?: message| override|"
+        r" note)?\]|\bsystem (?:override|message|note|alert|update) ?:"
+    ),
+    "encoded_instructions": (
+        r"\b(?:decode|decrypt|decipher|translate|convert|interpret)\b (?:\S+ ){0,6}?(?:base ?64|"
+        r"rot-?13|hex|hexadecimal|binary|morse|caesar|cipher|reversed?|backwards)\b (?:\S+ ){0,8}?"
+        r"(?:and|then) (?:\S+ ){0,2}?(?:follow|execute|run|obey|do|carry out|perform|comply|act)"
+    ),
+    "forced_output": (
+        r"\bi have been pwned\b|\b(?:say|print|output|respond with|reply with|write|type|return) "
+        r"(?:\S+ ){0,3}?\"?pwned\b"
+    ),
+    "data_exfiltration": (
+        r"!\[[^\]]{0,100}\]\(https?://[^)\s]{0,200}[?&=]|\b(?:email|send|post|upload|forward|"
+        r"exfiltrate|transmit|leak)\b (?:\S+ ){0,5}?(?:passwords?|credentials|api keys?|secrets?|"
+        r"tokens?|conversation|chat history|system prompt|user data)\b (?:\S+ ){0,4}?"
+        r"(?:to|via) (?:https?://|\S+@)"
+    ),
+    "false_authority": (
+        r"\b(?:i am|i'm|this is|message from|speaking as) (?:your|the|an?) (?:lead )?(?:developer|"
+        r"creator|admin(?:istrator)?|owner|system administrator|openai|anthropic|programmer)\b"
+    ),
+    "refusal_suppression": (
+        r"\b(?:never|do not|don't|must not|mustn't|will not|won't) (?:refuse|decline|say no|"
+        r"apologi[sz]e|add (?:any )?(?:warnings?|disclaimers?)|break character)\b|\bwithout "
+        r"(?:any )?(?:warnings?|disclaimers?|refusals?|moraliz(?:ing|e))\b|\balways (?:comply|obey)"
+    ),
+    "false_context": (
+        r"\b(?:as we (?:discussed|agreed)|you (?:already )?agreed (?:to|that)|(?:in|during) "
+        r"(?:our|the) (?:previous|last|earlier) (?:conversation|session|chat),? you)"
+    ),
+    # Hand-written translations of "ignore previous instructions" / "show the system prompt".
+    "multilingual_override": (
+        r"(?:忽略|无视|忽視|無視|忘记|忘記).{0,8}(?:指令|指示|说明|說明|规则|規則|提示)|"
+        r"(?:以前|前|上|これまで)の(?:指示|命令|指令).{0,3}(?:無視|忘れ)|이전.{0,6}(?:지시|명령).{0,4}무시|"
+        r"\bignor(?:a|ez|ar|iere|ieren|ate)\b (?:\S+ ){0,3}?(?:instrucciones|instructions|"
+        r"istruzioni|instruções|anweisungen|indicaciones|consignes)\b|\b(?:olvida|oublie|oubliez|"
+        r"vergiss|vergessen sie|dimentica|esqueça) (?:\S+ ){0,3}?(?:instrucciones|instructions|"
+        r"anweisungen|istruzioni|instruções|consignes|regeln|reglas|règles)\b|"
+        r"(?:игнорируй|игнорируйте|забудь|забудьте|проигнорируй) (?:\S+ ){0,3}?(?:инструкции|"
+        r"указания|правила|команды)|(?:系统提示|系統提示|システムプロンプト|системный промпт|"
+        r"prompt del sistema|prompt système|prompt do sistema|prompt di sistema|systemprompt)"
+    ),
+}
+# Everyday uses of the words attacks rely on ("the assembly instructions", "ignore the noise").
+# They count against an injection only when no attack rule fired; their weights are priors.
+BENIGN_RULES: dict[str, str] = {
+    "everyday_instructions": (
+        r"\b(?:assembly|installation|install|setup|set-up|cooking|baking|washing|laundry|care|"
+        r"dosage|medication|safety|operating|wiring|mounting|manufacturer'?s?|doctor'?s?|"
+        r"teacher'?s?|pharmacist'?s?|recipe|exam|homework|shipping|return|parking|boarding|voting|"
+        r"filing|build|compilation|usage|printed) (?:instructions|directions)\b|\b(?:instructions|"
+        r"directions) (?:on|in|from|for|inside|printed on|that came with) (?:the|this|that|my|your|"
+        r"our|a|an) (?:\S+ ){0,2}?(?:label|box|package|packaging|manual|readme|docs|"
+        r"documentation|bottle|recipe|form|website|site|page|leaflet|insert|kit|guide|syllabus|"
+        r"assignment|exam|test|ticket|letter|card|sign|prescription)\b"
+    ),
+    "everyday_ignore": (
+        r"\b(?:ignore|ignoring|ignored|forget|forgot|forgetting) (?:the |my |his |her |their |"
+        r"that |this |those |these |any |all )?(?:\S+ )?(?:noise|pain|haters|critics|rumou?rs|"
+        r"distractions?|smell|mess|weather|traffic|typos?|spelling|formatting|whitespace|"
+        r"empty lines|blank lines|comments?|trolls|spam|notifications|password|keys|birthday|"
+        r"anniversary|names?|umbrella|wallet|phone|homework|draft|deadline)\b"
+    ),
+}
+
+
+@cache
+def compiled(benign: bool = False) -> dict[str, re.Pattern[str]]:
+    """The rules (or the benign-context rules) compiled, on first use rather than at import."""
+    return {name: re.compile(p) for name, p in (BENIGN_RULES if benign else RULES).items()}
+
+
+# Substrings one of which every match of the rule contains: a rule whose triggers are all absent
+# is skipped, which saves most of the regex work on benign text. Rules in _NON_ASCII_RULES also
+# run on any text with non-ASCII characters.
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "ignore_instructions": ("ignor", "disregard", "forget", "overrid", "overlook", "bypass",
+                            "neglect", "discard", "abandon", "set aside", "follow"),
+    "system_prompt_extraction": ("prompt", "instruction", "message", "directive", "config",
+                                 "text"),
+    "repeat_above": ("above", "before this", "preceding", "so far", "verbatim", "word for word"),
+    "dan_jailbreak": ("dan", "anything now"),
+    "jailbreak_term": ("jailbr", "machiavellian", "evil confidant", "stan mode", "dude mode",
+                       "aim mode", "evilbot"),
+    "developer_mode": (" mode",),
+    "persona_override": ("you are now", "you're now", "from now on", "you will now",
+                         "you have been", "your new", "henceforth"),
+    "unrestricted_persona": ("restrict", "limit", "filter", "censor", "guideline", "rule",
+                             "ethic", "moral", "boundar", "constraint", "safeguard", "polic",
+                             "guardrail", "unbound", "unaligned"),
+    "safety_bypass": ("filter", "guardrail", "safeguard", "restriction", "censorship",
+                      "alignment", "moderation", "safety"),
+    "instruction_override": ("instruction", "directive", "task", "orders", "rules", "prompt",
+                             "your ", "instead"),
+    "delimiter_injection": ("<", "[", "#", "end of", "---", "system"),
+    "encoded_instructions": ("base", "rot", "hex", "binary", "morse", "caesar", "cipher",
+                             "revers", "backward"),
+    "forced_output": ("pwned",),
+    "data_exfiltration": ("http", "@"),
+    "false_authority": ("i am", "i'm", "this is", "message from", "speaking as"),
+    "refusal_suppression": ("refuse", "decline", "say no", "apologi", "warning", "disclaimer",
+                            "break character", "refusal", "moraliz", "comply", "obey"),
+    "false_context": ("as we ", "agreed", "conversation", "session", "chat"),
+    "multilingual_override": ("ignor", "olvida", "oubli", "vergiss", "vergessen", "dimentica",
+                              "esque", "prompt"),
+}  # fmt: skip
+_NON_ASCII_RULES = frozenset({"multilingual_override"})
+# Runs of base64 in the original text; shorter runs are too often ordinary words or ids.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+_MAX_DECODED = 4
+
+
+def match_rules(normalized_text: str) -> list[str]:
+    """Names of the rules that fire on ``normalized_text``, in :data:`RULES` order.
+
+    Args:
+        normalized_text: Text already passed through ``normalize``.
+
+    Returns:
+        Rule names, e.g. ``["ignore_instructions", "persona_override"]``.
+    """
+    ascii_only = normalized_text.isascii()
+    fired = []
+    for name, pattern in compiled().items():
+        if (ascii_only or name not in _NON_ASCII_RULES) and not any(
+            trigger in normalized_text for trigger in _TRIGGERS[name]
+        ):
+            continue
+        if pattern.search(normalized_text):
+            fired.append(name)
+    return fired
+
+
+def match_benign(normalized_text: str) -> list[str]:
+    """Names of the :data:`BENIGN_RULES` that fire on ``normalized_text``.
+
+    Args:
+        normalized_text: Text already passed through ``normalize``.
+
+    Returns:
+        Benign-context names, e.g. ``["everyday_instructions"]``.
+    """
+    if (
+        "instruction" not in normalized_text
+        and "direction" not in normalized_text
+        and not any(verb in normalized_text for verb in ("ignor", "forget", "forgot"))
+    ):
+        return []
+    return [name for name, pattern in compiled(True).items() if pattern.search(normalized_text)]
+
+
+def _decoded_runs(raw_text: str) -> Iterable[str]:
+    for count, match in enumerate(_BASE64_RUN.finditer(raw_text)):
+        if count >= _MAX_DECODED:
+            return
+        run = match.group()
+        try:
+            decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        text = decoded.decode("utf-8", "replace")
+        printable = sum(ch.isprintable() or ch.isspace() for ch in text)
+        if text and printable >= 0.9 * len(text):
+            yield text
+
+
+def match_encoded(raw_text: str) -> list[str]:
+    """Rules that fire inside base64 runs of ``raw_text`` (at most four runs are decoded).
+
+    Args:
+        raw_text: The text before normalisation (base64 is case-sensitive).
+
+    Returns:
+        Names of the rules that fired in any decoded run, without duplicates.
+    """
+    fired: dict[str, None] = {}
+    for decoded in _decoded_runs(raw_text):
+        fired.update(dict.fromkeys(match_rules(normalize(decoded).text)))
+    return list(fired)
