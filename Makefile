@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(SOURCES)
 LLAMA_CPP_VERSION := 0.3.36
 LLAMA_STAMP := $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)-$(shell cksum < scripts/install_llama_cpp.sh | cut -d' ' -f1)
 
-.PHONY: setup demo test test-fast test-vllm test-vllm-gpu lint format typecheck bench clean
+.PHONY: setup demo test test-fast test-vllm test-vllm-gpu test-peers lint format typecheck bench clean
 
 setup: $(STAMP)
 
@@ -83,6 +83,24 @@ $(VLLM_GPU_STAMP):
 	@rm -f $(VLLM_GPU_VENV)/.installed-vllm-*
 	@touch $@
 
+# llmops' OTLP export read back from a real Phoenix (opt-in): `phoenix serve` on loopback, the
+# spans read through Phoenix's own client. arize-phoenix pins its own dependencies: its own venv.
+PHOENIX_VENV ?= .venv-phoenix
+# 20.26 (the version verified) maps the GenAI attributes to its span kinds.
+PHOENIX_SPEC := arize-phoenix>=20.26,<30
+PHOENIX_STAMP := $(PHOENIX_VENV)/.installed-phoenix-$(shell echo '$(PHOENIX_SPEC)' | cksum | cut -d' ' -f1)
+
+test-peers: setup $(PHOENIX_STAMP)
+	LLMOPS_TEST_PHOENIX=1 LLMOPS_PHOENIX_BIN=$(CURDIR)/$(PHOENIX_VENV)/bin/phoenix $(BIN)/pytest -q -rs tests/peers
+
+$(PHOENIX_STAMP):
+	@test -x $(PHOENIX_VENV)/bin/python || $(PYTHON) -m venv $(PHOENIX_VENV)
+	$(PHOENIX_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PHOENIX_VENV)/bin/python -m pip install -q "$(PHOENIX_SPEC)" arize-phoenix-client
+	$(PHOENIX_VENV)/bin/python -c "from importlib.metadata import version as v; print('arize-phoenix', v('arize-phoenix'), 'client', v('arize-phoenix-client'))"
+	@rm -f $(PHOENIX_VENV)/.installed-phoenix-*
+	@touch $@
+
 # lint-imports reads the installed tree: in the repository root, llmops/ would shadow it, and
 # that has no tracing/, eval/, guardrails/ or serving/ inside.
 lint: setup
@@ -104,4 +122,4 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(VLLM_VENV) $(VLLM_GPU_VENV) build .llmops .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VLLM_VENV) $(VLLM_GPU_VENV) $(PHOENIX_VENV) build .llmops .pytest_cache .mypy_cache .ruff_cache

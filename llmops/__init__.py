@@ -123,6 +123,7 @@ if TYPE_CHECKING:
     from llmops._agentconfig import AgentConfig
     from llmops._configdiff import ConfigDiff
     from llmops._configure import configure, flush, shutdown, stats
+    from llmops._instrument import instrument, uninstrument
     from llmops._query import query
     from llmops._registry import ConfigRegistry, ConfigTampered, ConfigVersion, configs
     from llmops._settings import Settings
@@ -141,9 +142,11 @@ _LAZY = {
     "configs": "llmops._registry",
     "configure": "llmops._configure",
     "flush": "llmops._configure",
+    "instrument": "llmops._instrument",
     "query": "llmops._query",
     "shutdown": "llmops._configure",
     "stats": "llmops._configure",
+    "uninstrument": "llmops._instrument",
 }
 
 __all__ = [
@@ -173,6 +176,7 @@ __all__ = [
     "flush",
     "inject",
     "inject_env",
+    "instrument",
     "llm",
     "query",
     "session",
@@ -182,6 +186,7 @@ __all__ = [
     "tags",
     "tool",
     "trace",
+    "uninstrument",
     "use_config",
     "user",
     "with_attributes",

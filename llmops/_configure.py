@@ -80,6 +80,12 @@ class _DelegatingTracer(trace.Tracer):
         return self._current().start_as_current_span(*args, **kwargs)
 
 
+def following_provider() -> trace.TracerProvider:
+    """A tracer provider that follows every later ``configure()``: what an instrumentation that
+    takes one provider for good is given (``llmops.instrument()``), whatever the global one is."""
+    return _DelegatingTracerProvider()
+
+
 _BUILTIN_SAMPLERS = frozenset(
     {
         "always_on", "always_off", "traceidratio", "parentbased_always_on",
@@ -193,6 +199,10 @@ def _prepare(
     if otlp is not None:
         settings.setdefault("otlp_endpoint", otlp.endpoint)
         settings.setdefault("otlp_headers", otlp.headers)
+        if otlp.resource_attributes:
+            settings.setdefault("otlp_resource_attributes", otlp.resource_attributes)
+        if otlp.peer is not None:
+            settings.setdefault("otlp_peer", otlp.peer)
         if settings.get("exporters") is not None and "otlp" not in settings["exporters"]:
             settings["exporters"] = [*settings["exporters"], "otlp"]
     resolved = load_settings(**settings)
@@ -219,6 +229,7 @@ def _activate(resolved: Settings, provider: TracerProvider, pipeline: ExportPipe
         inputs=resolved.capture_inputs,
         outputs=resolved.capture_outputs,
         max_attribute_bytes=resolved.max_attribute_bytes,
+        messages=resolved.capture_messages,
     )
     RUNTIME.tracer = provider.get_tracer(_SCOPE)
     _install_global_proxy()

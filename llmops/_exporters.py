@@ -46,7 +46,13 @@ def _duckdb(settings: Settings) -> SpanExporter:
 def _otlp(settings: Settings) -> SpanExporter:
     from llmops.tracing._exporters import otlp_exporter
 
-    return otlp_exporter(settings.otlp_endpoint, settings.otlp_headers, settings.otlp_timeout_s)
+    return otlp_exporter(
+        settings.otlp_endpoint,
+        settings.otlp_headers,
+        settings.otlp_timeout_s,
+        resource_attributes=settings.otlp_resource_attributes,
+        peer=settings.otlp_peer,
+    )
 
 
 def _console(settings: Settings) -> SpanExporter:

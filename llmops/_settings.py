@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from llmops._errors import ConfigError
 from llmops.tracing._state import RedactHook
-from llmops.tracing.backends import parse_headers
+from llmops.tracing.backends import PEERS, parse_headers
 
 
 class Settings(BaseSettings):
@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     tail_max_traces: int = Field(default=10_000, ge=1)
     capture_inputs: bool = True
     capture_outputs: bool = True
+    capture_messages: bool = Field(
+        default=True,
+        description="Record a model call's messages as gen_ai.input.messages / "
+        "gen_ai.output.messages (inputs and outputs also need capture_inputs / capture_outputs).",
+    )
     max_attribute_bytes: int = Field(default=16_384, ge=64)
     redact: str | RedactHook | None = Field(
         default=None, description="A callable (key, value) -> value, or its 'module:function'."
@@ -58,6 +63,16 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="OTLP request headers: a dict, 'key=value,key2=value2' (as in "
         "OTEL_EXPORTER_OTLP_HEADERS) or a JSON object.",
+    )
+    otlp_resource_attributes: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="Resource attributes added to the spans sent over OTLP only (not the "
+        "store's): a dict, 'key=value,key2=value2' or a JSON object.",
+    )
+    otlp_peer: str | None = Field(
+        default=None,
+        description="The kind of backend at the OTLP endpoint (langfuse, mlflow, phoenix; "
+        "set by llmops.tracing.backends); mlflow adds MLflow's names for cost and messages.",
     )
     otlp_timeout_s: float | None = Field(
         default=None,
@@ -99,7 +114,7 @@ class Settings(BaseSettings):
         # Fixed when the settings are made: a later os.chdir() must not move the store.
         return None if value is None else value.expanduser().absolute()
 
-    @field_validator("otlp_headers", mode="before")
+    @field_validator("otlp_headers", "otlp_resource_attributes", mode="before")
     @classmethod
     def _parse_headers(cls, value: Any) -> Any:
         if not isinstance(value, str):
@@ -112,6 +127,13 @@ class Settings(BaseSettings):
     def _check_endpoint(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        return value
+
+    @field_validator("otlp_peer")
+    @classmethod
+    def _check_peer(cls, value: str | None) -> str | None:
+        if value is not None and value not in PEERS:
+            raise ValueError(f"unknown peer {value!r}; known peers: {', '.join(PEERS)}")
         return value
 
     @field_validator("redact")

@@ -2,8 +2,9 @@
 
 ``chat`` / ``achat`` return a :class:`ChatResult`; ``chat_stream`` / ``achat_stream`` yield text
 chunks and record time to first token. Every call renders the config's prompts, runs under the
-config's scope (so the span carries its version), retries connection failures with backoff, and
-closes its span with the error when it fails.
+config's scope (so the span carries its version), records the messages sent and the answer as
+``gen_ai.input.messages`` / ``gen_ai.output.messages``, retries connection failures with
+backoff, and closes its span with the error when it fails.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ from opentelemetry.trace import SpanKind
 from llmops._agentconfig import AgentConfig
 from llmops._errors import ConfigError
 from llmops.serving import _litellm
-from llmops.serving._pricing import price
+from llmops.serving._pricing import price, price_parts
 from llmops.tracing import semconv
 from llmops.tracing._context import use_config
+from llmops.tracing._messages import (
+    capturing_outputs,
+    record_input_messages,
+    record_output_messages,
+    text_output,
+)
 from llmops.tracing._spans import LlmopsSpan, span
+from llmops.tracing._state import RUNTIME
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 60.0
@@ -153,6 +161,7 @@ def _call(
         if config.guardrails:
             _guard_messages(config, built)
         handle.set_input(built)
+        record_input_messages(handle.otel_span, built)
         yield _Call(config, target, built, params, handle)
 
 
@@ -190,9 +199,17 @@ def _finish(
     )
     handle.set_attribute("llmops.usage.estimated", result.usage_estimated)
     if result.cost_usd is not None:
-        handle.set_cost(result.cost_usd, source=result.cost_source)
+        parts = price_parts(config, target.model, result.input_tokens, result.output_tokens)
+        input_usd, output_usd = parts or (None, None)
+        handle.set_cost(
+            result.cost_usd, source=result.cost_source, input_usd=input_usd, output_usd=output_usd
+        )
     handle.set_attribute(semconv.LLMOPS_TIME_TO_FIRST_ITEM_MS, result.time_to_first_token_ms)
     handle.set_output(result.text)
+    if capturing_outputs():
+        limit = RUNTIME.capture.max_attribute_bytes
+        output = text_output(result.text, result.finish_reason, limit)
+        record_output_messages(handle.otel_span, output)
     return result
 
 

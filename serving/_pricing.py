@@ -31,6 +31,23 @@ def price(
     return mapped, f"litellm-price-map:{_litellm.litellm_version()}"
 
 
+def price_parts(
+    config: AgentConfig, model: str, input_tokens: int, output_tokens: int
+) -> tuple[float, float] | None:
+    """The input and output tokens' shares of :func:`price`'s cost; None where the price has
+    no such shares (by the hour) or none is known."""
+    pricing = config.pricing
+    if pricing.input_per_token is not None or pricing.output_per_token is not None:
+        return (
+            input_tokens * (pricing.input_per_token or 0.0),
+            output_tokens * (pricing.output_per_token or 0.0),
+        )
+    if pricing.gpu_hour_usd is not None or input_tokens + output_tokens > _TIERED_TOKENS:
+        return None
+    rates = _rates(model)
+    return None if rates is None else (input_tokens * rates[0], output_tokens * rates[1])
+
+
 # Per-token rates (input, output) of each model name in litellm's map, None for one it lacks.
 _RATES: dict[str, tuple[float, float] | None] = {}
 _RATE_SAMPLE = 1000  # tokens priced once per model to find its rates

@@ -25,7 +25,7 @@ from opentelemetry.trace import Span, SpanKind
 from typing_extensions import ParamSpec
 
 from llmops._errors import ConfigError
-from llmops._internal import STATS, internal_error
+from llmops._internal import STATS, handle_internal_errors, internal_error
 from llmops.tracing import semconv
 from llmops.tracing._capture import (
     ArgumentBinder,
@@ -43,6 +43,12 @@ from llmops.tracing._context import (
     screen,
     with_policy,
 )
+from llmops.tracing._messages import (
+    capturing_outputs,
+    output_messages,
+    record_model_request,
+    record_output_messages,
+)
 from llmops.tracing._spans import record_error, set_clean_attributes
 from llmops.tracing._state import RUNTIME, get_tracer
 
@@ -50,6 +56,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 OutputHook = Callable[[Span, Any], None]
+InputHook = Callable[[Span, Mapping[str, Any]], None]  # the span, the call's bound arguments
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class _SpanSpec:
     policy_config: Any = None  # an agent config whose guardrail policy applies inside the call
     screens: tuple[str, str] | None = None  # guardrail directions for (arguments, result)
     rebinder: ArgumentRebinder | None = None  # puts redacted arguments back into a call
+    input_hook: InputHook | None = None  # reads the arguments when the input is captured
 
 
 def _span_context(spec: _SpanSpec, span: Span) -> Context:
@@ -98,7 +106,11 @@ def _start(
         if capture is None:
             capture = RUNTIME.capture.inputs
         if capture:
-            payload = to_json(spec.binder(args, kwargs), RUNTIME.capture.max_attribute_bytes)
+            bound = spec.binder(args, kwargs)
+            payload = to_json(bound, RUNTIME.capture.max_attribute_bytes)
+            if spec.input_hook is not None:
+                with handle_internal_errors("decorator.input_hook"):
+                    spec.input_hook(span, bound)
     return span, token, payload
 
 
@@ -144,8 +156,9 @@ def _set_payloads(span: Span, payload: Payload | None, output: Payload | None) -
             attributes[key] = value[0]
             if value[1]:
                 truncated += (key,)
-    if truncated:
-        attributes[semconv.LLMOPS_TRUNCATED] = truncated
+    if truncated:  # after any marks set during the call (the input messages', set_attribute's)
+        marked = (getattr(span, "attributes", None) or {}).get(semconv.LLMOPS_TRUNCATED, ())
+        attributes[semconv.LLMOPS_TRUNCATED] = (*marked, *(k for k in truncated if k not in marked))
     if attributes:
         set_clean_attributes(span, attributes)
 
@@ -170,6 +183,9 @@ def _screen_arguments(
     args, kwargs = spec.rebinder(args, kwargs, screened)
     if payload is not None:  # the span shows what the function received
         payload = to_json(screened, RUNTIME.capture.max_attribute_bytes)
+        if spec.input_hook is not None:  # the span is current while its arguments are screened
+            with handle_internal_errors("decorator.input_hook"):
+                spec.input_hook(otel_trace.get_current_span(), screened)
     return args, kwargs, payload
 
 
@@ -353,6 +369,7 @@ def _spec(
     scope: Mapping[str, Any] | None = None,
     policy_config: Any = None,
     screens: tuple[str, str] | None = None,
+    input_hook: InputHook | None = None,
 ) -> _SpanSpec:
     clean = {clean_text(k): clean_value(v) for k, v in attributes.items() if v is not None}
     for key, value in clean.items():
@@ -376,6 +393,7 @@ def _spec(
         policy_config=policy_config,
         screens=screens,
         rebinder=argument_rebinder(func) if screens is not None else None,
+        input_hook=input_hook,
     )
 
 
@@ -574,7 +592,10 @@ def llm(
 
     Usage, response model, id and finish reasons are read from an OpenAI-style return value
     (an object or dict with ``usage``, ``model``, ``id``, ``choices``) when there is one;
-    otherwise record them with ``llmops.current_span().set_usage(...)``.
+    otherwise record them with ``llmops.current_span().set_usage(...)``. OpenAI-style
+    ``messages`` among the arguments (and ``system`` or ``instructions``) and the returned
+    ``choices`` are recorded as ``gen_ai.input.messages`` / ``gen_ai.output.messages`` (off with
+    ``capture_messages=False``, or with the input or output capture).
 
     Example:
         >>> @llmops.llm(model="gemma-3-270m", provider="llama.cpp")
@@ -596,8 +617,13 @@ def llm(
             },
             capture_input=capture_input,
             capture_output=capture_output,
-            output_hook=record_model_response,
+            output_hook=(
+                record_model_response
+                if capture_output is None
+                else functools.partial(record_model_response, capture_output=capture_output)
+            ),
             screens=("input", "output"),
+            input_hook=record_model_request,
         )
 
     return _make_decorator(func, build)
@@ -618,8 +644,9 @@ def _first_field(obj: Any, *keys: str) -> Any:
     return None
 
 
-def record_model_response(span: Span, response: Any) -> None:
-    """Read usage, model, id and finish reasons from an OpenAI-style response, if it is one."""
+def record_model_response(span: Span, response: Any, *, capture_output: bool | None = None) -> None:
+    """Read usage, model, id, finish reasons and the messages from an OpenAI-style response,
+    if it is one (the messages unless ``capture_output`` or the settings say otherwise)."""
     usage = _field(response, "usage")
     if usage is not None:
         input_tokens = _first_field(usage, "prompt_tokens", "input_tokens")
@@ -643,3 +670,6 @@ def record_model_response(span: Span, response: Any) -> None:
         ]
         if reasons:
             span.set_attribute(semconv.GEN_AI_RESPONSE_FINISH_REASONS, reasons)
+        if capturing_outputs(capture_output):
+            limit = RUNTIME.capture.max_attribute_bytes
+            record_output_messages(span, output_messages(response, limit))

@@ -9,7 +9,7 @@ neutral span records (``llmops.tracing.SpanRecord``), to a sink such as the embe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from opentelemetry.sdk.trace import ReadableSpan
@@ -242,11 +242,25 @@ class RecordExporter(SpanExporter):
 
 
 def otlp_exporter(
-    endpoint: str | None, headers: dict[str, str], timeout_s: float | None
+    endpoint: str | None,
+    headers: dict[str, str],
+    timeout_s: float | None,
+    *,
+    resource_attributes: Mapping[str, str] | None = None,
+    peer: str | None = None,
 ) -> SpanExporter:
-    """The OTLP/HTTP (protobuf) exporter; unset arguments come from ``OTEL_EXPORTER_OTLP_*``."""
+    """The OTLP/HTTP (protobuf) exporter; unset arguments come from ``OTEL_EXPORTER_OTLP_*``.
+
+    ``resource_attributes`` are added to the resource of the spans it sends, and ``peer``
+    (``mlflow``...) adds that backend's own attribute names (see ``_peers``).
+    """
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    from llmops.tracing._peers import PEER_ATTRIBUTES, PeerExporter
 
     if endpoint and not endpoint.rstrip("/").endswith("/v1/traces"):
         endpoint = endpoint.rstrip("/") + "/v1/traces"
-    return OTLPSpanExporter(endpoint=endpoint, headers=headers or None, timeout=timeout_s)
+    exporter = OTLPSpanExporter(endpoint=endpoint, headers=headers or None, timeout=timeout_s)
+    if resource_attributes or peer in PEER_ATTRIBUTES:
+        return PeerExporter(exporter, resource_attributes or {}, peer)
+    return exporter

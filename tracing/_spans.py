@@ -266,13 +266,27 @@ class LlmopsSpan:
         self.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, response)
         self.set_attribute(semconv.GEN_AI_PROVIDER_NAME, provider)
 
-    def set_cost(self, usd: float, *, source: str | None = None) -> None:
-        """Record the cost of this span in US dollars, and where the price came from."""
+    def set_cost(
+        self,
+        usd: float,
+        *,
+        source: str | None = None,
+        input_usd: float | None = None,
+        output_usd: float | None = None,
+    ) -> None:
+        """Record the cost of this span in US dollars, and where the price came from.
+
+        ``input_usd`` / ``output_usd``: the input and output tokens' shares, where the price
+        has them (an MLflow target shows a span's cost only with both).
+        """
         if not self._span.is_recording():
             return
         with handle_internal_errors("set_cost"):
             self.set_attribute(semconv.LLMOPS_COST_USD, float(usd))
             self.set_attribute(semconv.LLMOPS_COST_SOURCE, source)
+            if input_usd is not None and output_usd is not None:
+                self.set_attribute(semconv.LLMOPS_COST_INPUT_USD, float(input_usd))
+                self.set_attribute(semconv.LLMOPS_COST_OUTPUT_USD, float(output_usd))
 
     def set_input(self, value: Any) -> None:
         if self._span.is_recording():

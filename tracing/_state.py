@@ -33,6 +33,7 @@ class CaptureSettings:
     inputs: bool = True
     outputs: bool = True
     max_attribute_bytes: int = 16_384
+    messages: bool = True  # a model call's gen_ai.input/output.messages (see _messages)
 
 
 class Runtime:

@@ -1,10 +1,20 @@
-"""Where OTLP goes: endpoint and headers for Langfuse, an MLflow server, Phoenix, a Collector."""
+"""Where OTLP goes: endpoint and headers for Langfuse, an MLflow server, Phoenix, a Collector.
+
+A target may also name resource attributes for the spans sent there (Phoenix's project) and
+its kind of backend (``peer``), whose own attribute names are added on the way (MLflow's cost;
+see ``llmops.tracing._peers``).
+"""
 
 from __future__ import annotations
 
 import base64
 import os
 from dataclasses import dataclass, field
+
+# The kinds of backend a target may name (``OtlpTarget.peer``, the ``otlp_peer`` setting).
+PEERS = ("langfuse", "mlflow", "phoenix")
+PHOENIX_PROJECT_ATTRIBUTE = "openinference.project.name"  # a resource attribute
+PHOENIX_PROJECT_HEADER = "x-project-name"  # read first by newer Phoenix versions
 
 
 @dataclass(frozen=True)
@@ -13,9 +23,14 @@ class OtlpTarget:
 
     endpoint: str
     headers: dict[str, str] = field(default_factory=dict)
+    resource_attributes: dict[str, str] = field(default_factory=dict)
+    peer: str | None = None
 
     def __repr__(self) -> str:  # never print credentials
-        return f"OtlpTarget(endpoint={self.endpoint!r}, headers=<{len(self.headers)} hidden>)"
+        return (
+            f"OtlpTarget(endpoint={self.endpoint!r}, headers=<{len(self.headers)} hidden>, "
+            f"resource_attributes={self.resource_attributes!r}, peer={self.peer!r})"
+        )
 
 
 def langfuse(
@@ -45,7 +60,9 @@ def langfuse(
         or "https://cloud.langfuse.com"
     ).rstrip("/")
     token = base64.b64encode(f"{public_key}:{secret_key}".encode()).decode()
-    return OtlpTarget(f"{host}/api/public/otel/v1/traces", {"Authorization": f"Basic {token}"})
+    return OtlpTarget(
+        f"{host}/api/public/otel/v1/traces", {"Authorization": f"Basic {token}"}, peer="langfuse"
+    )
 
 
 def mlflow(
@@ -55,7 +72,9 @@ def mlflow(
 
     A secured server's credentials come as MLflow's own clients take them: ``token`` or
     ``MLFLOW_TRACKING_TOKEN`` (bearer), else ``MLFLOW_TRACKING_USERNAME`` and
-    ``MLFLOW_TRACKING_PASSWORD`` (basic).
+    ``MLFLOW_TRACKING_PASSWORD`` (basic). Spans go with MLflow's own names added: a span's cost
+    as ``mlflow.llm.cost`` (MLflow sums them into the trace's cost), and its messages as
+    ``mlflow.spanInputs`` / ``mlflow.spanOutputs`` (shown as a chat).
     """
     uri = (tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "http://127.0.0.1:5000").rstrip(
         "/"
@@ -69,14 +88,19 @@ def mlflow(
         password = os.environ.get("MLFLOW_TRACKING_PASSWORD", "")
         basic = base64.b64encode(f"{user}:{password}".encode()).decode()
         headers["Authorization"] = f"Basic {basic}"
-    return OtlpTarget(f"{uri}/v1/traces", headers)
+    return OtlpTarget(f"{uri}/v1/traces", headers, peer="mlflow")
 
 
-def phoenix(endpoint: str | None = None, api_key: str | None = None) -> OtlpTarget:
+def phoenix(
+    endpoint: str | None = None, api_key: str | None = None, project: str | None = None
+) -> OtlpTarget:
     """Arize Phoenix's OTLP/HTTP endpoint (default ``http://127.0.0.1:6006/v1/traces``).
 
     Headers from ``PHOENIX_CLIENT_HEADERS`` (``key=value,...``), and ``api_key`` or
-    ``PHOENIX_API_KEY`` as a bearer token.
+    ``PHOENIX_API_KEY`` as a bearer token. ``project`` (or ``PHOENIX_PROJECT_NAME``) is the
+    Phoenix project the spans land in (else Phoenix's ``default``): sent as the resource
+    attribute ``openinference.project.name``, which every Phoenix reads, and as the
+    ``x-project-name`` header, which newer ones read first.
     """
     base = (
         endpoint or os.environ.get("PHOENIX_COLLECTOR_ENDPOINT") or "http://127.0.0.1:6006"
@@ -92,7 +116,13 @@ def phoenix(endpoint: str | None = None, api_key: str | None = None) -> OtlpTarg
         raise ConfigError(f"PHOENIX_CLIENT_HEADERS: {exc}") from None
     if api_key:
         headers["authorization"] = f"Bearer {api_key}"
-    return OtlpTarget(base, headers)
+    project = project or os.environ.get("PHOENIX_PROJECT_NAME")
+    resource: dict[str, str] = {}
+    if project:
+        resource[PHOENIX_PROJECT_ATTRIBUTE] = project
+        if project.isascii() and project.isprintable():  # a header value must be
+            headers[PHOENIX_PROJECT_HEADER] = project
+    return OtlpTarget(base, headers, resource, peer="phoenix")
 
 
 def parse_headers(text: str) -> dict[str, str]:

@@ -29,6 +29,11 @@ GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id"
 GEN_AI_TOOL_DESCRIPTION = "gen_ai.tool.description"
 GEN_AI_TOOL_TYPE = "gen_ai.tool.type"
 GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id"
+# The messages of a model call, JSON text in the conventions' form:
+# [{"role": "user", "parts": [{"type": "text", "content": "..."}]}]
+GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"
+GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"  # each message also has its finish_reason
+GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"  # parts given apart from the messages
 ERROR_TYPE = "error.type"
 SESSION_ID = "session.id"
 USER_ID = "user.id"
@@ -50,6 +55,8 @@ LLMOPS_CONFIG_NAME = "llmops.config.name"
 LLMOPS_CONFIG_VERSION = "llmops.config.version"
 LLMOPS_COST_USD = "llmops.cost.usd"
 LLMOPS_COST_SOURCE = "llmops.cost.source"
+LLMOPS_COST_INPUT_USD = "llmops.cost.input_usd"  # the input tokens' share, where it is known
+LLMOPS_COST_OUTPUT_USD = "llmops.cost.output_usd"
 LLMOPS_GUARDRAIL_FINDINGS = "llmops.guardrail.findings"
 LLMOPS_TRUNCATED = "llmops.truncated"  # names of attributes that hit the size cap
 LLMOPS_GENERATOR_COMPLETED = "llmops.generator.completed"

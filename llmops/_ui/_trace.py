@@ -9,6 +9,11 @@ import orjson
 
 MAX_INDENT = 24
 _PAYLOAD_KEYS = ("input.value", "output.value")
+# A model call's messages, in the GenAI conventions' form (the store maps other dialects' to it).
+_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
+_INPUT_MESSAGES = "gen_ai.input.messages"
+_OUTPUT_MESSAGES = "gen_ai.output.messages"
+_ROLES = frozenset({"system", "user", "assistant", "tool"})  # styled; any other is "other"
 
 
 @dataclass(frozen=True)
@@ -35,8 +40,31 @@ class WaterfallRow:
 
 
 @dataclass(frozen=True)
+class ChatPart:
+    """One part of a chat message: ``kind`` is text, tool_call, tool_call_response or another
+    part type; ``label`` names the tool (or the type), ``text`` is what it holds, as text."""
+
+    kind: str
+    text: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One bubble of the chat view: who spoke (``role``; ``style`` is the role when it is one of
+    the four the conventions name, else ``other``), what was said, and whether it was output."""
+
+    role: str
+    style: str
+    parts: list[ChatPart]
+    output: bool = False
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class SpanDetail:
-    """The selected span's attributes in groups, its events, input and output."""
+    """The selected span's attributes in groups, its events, input and output, and its chat
+    (the messages of a model call; empty when it has none)."""
 
     span: dict[str, Any]
     groups: list[tuple[str, list[tuple[str, str]]]]
@@ -44,6 +72,7 @@ class SpanDetail:
     input: str | None
     output: str | None
     resource: list[tuple[str, str]] = field(default_factory=list)
+    chat: list[ChatMessage] = field(default_factory=list)
 
 
 def loads(text: Any, default: Any) -> Any:
@@ -133,11 +162,69 @@ def _event(event: dict[str, Any], trace_start_ns: int) -> dict[str, Any]:
     }
 
 
+def _part_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else show_value(value)
+
+
+def _chat_part(part: Any) -> ChatPart | None:
+    if not isinstance(part, dict):
+        return None if part is None else ChatPart("text", _part_text(part))
+    kind = str(part.get("type") or "text")
+    if kind == "text":
+        return ChatPart(kind, _part_text(part.get("content")))
+    if kind == "tool_call":
+        arguments = part.get("arguments")
+        return ChatPart(kind, show_value(arguments) if arguments is not None else "",
+                        str(part.get("name") or "tool"))  # fmt: skip
+    if kind == "tool_call_response":
+        return ChatPart(kind, show_value(part.get("response")), str(part.get("id") or ""))
+    if kind == "uri":
+        return ChatPart(kind, _part_text(part.get("uri")), str(part.get("modality") or "uri"))
+    rest = {k: v for k, v in part.items() if k != "type"}
+    return ChatPart(kind, show_value(rest.get("content", rest)), kind)
+
+
+def _chat_message(message: Any, output: bool) -> ChatMessage | None:
+    if not isinstance(message, dict):
+        return None
+    role = str(message.get("role") or ("assistant" if output else "user"))
+    raw = message.get("parts")
+    if raw is None and "content" in message:  # a plain {role, content} message
+        raw = [{"type": "text", "content": message["content"]}]
+    parts = [p for p in (_chat_part(x) for x in raw or ()) if p is not None]
+    reason = message.get("finish_reason")
+    return ChatMessage(
+        role=role,
+        style=role if role in _ROLES else "other",
+        parts=parts,
+        output=output,
+        finish_reason=str(reason) if output and reason not in (None, "", "unknown") else None,
+    )
+
+
+def chat_messages(attributes: dict[str, Any]) -> list[ChatMessage]:
+    """The chat of a model call's span: its system instructions, input and output messages
+    (``gen_ai.*``, the GenAI conventions' JSON); values that are not JSON lists are skipped."""
+    chat: list[ChatMessage] = []
+    system = loads(attributes.get(_SYSTEM_INSTRUCTIONS), None)
+    if isinstance(system, list) and system:
+        parts = [p for p in (_chat_part(x) for x in system) if p is not None]
+        chat.append(ChatMessage("system", "system", parts))
+    for key, output in ((_INPUT_MESSAGES, False), (_OUTPUT_MESSAGES, True)):
+        messages = loads(attributes.get(key), None)
+        if isinstance(messages, list):
+            chat.extend(m for m in (_chat_message(x, output) for x in messages) if m is not None)
+    return chat
+
+
 def span_detail(span: dict[str, Any], trace_start_ns: int) -> SpanDetail:
     """The selected span's attributes grouped by namespace, its events, input and output."""
     attributes = loads(span.get("attributes"), {})
     if not isinstance(attributes, dict):
         attributes = {}
+    chat = chat_messages(attributes)
     payloads = {key: attributes.pop(key, None) for key in _PAYLOAD_KEYS}
     grouped: dict[str, list[tuple[str, str]]] = {}
     for key in sorted(attributes):
@@ -155,6 +242,7 @@ def span_detail(span: dict[str, Any], trace_start_ns: int) -> SpanDetail:
         resource=[(k, show_value(v)) for k, v in sorted(resource.items())]
         if isinstance(resource, dict)
         else [],
+        chat=chat,
     )
 
 

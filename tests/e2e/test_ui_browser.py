@@ -45,13 +45,15 @@ SEED = textwrap.dedent(
         return [f"doc for {query}"]
 
     @llmops.llm(model="tiny", provider="local")
-    def chat(prompt: str) -> str:
+    def chat(messages: list) -> dict:
         llmops.current_span().set_usage(input_tokens=7, output_tokens=3)
-        return "a grounded answer"
+        answer = {"role": "assistant", "content": "a grounded answer"}
+        return {"choices": [{"finish_reason": "stop", "message": answer}]}
 
     @llmops.agent(name="e2e-bot")
     def bot(question: str) -> str:
-        return chat(" ".join(search(question)))
+        reply = chat([{"role": "user", "content": " ".join(search(question))}])
+        return reply["choices"][0]["message"]["content"]
 
     with llmops.session("e2e-session"), llmops.use_config(config):
         bot("first question")
@@ -177,6 +179,15 @@ def test_browse_traces_down_to_a_span(ui_url: str, page: Any) -> None:
     assert "tiny" in text
     assert "gen_ai.usage.input_tokens" in text
     assert "a grounded answer" in detail.locator("#span-output").inner_text()
+    bubbles = detail.locator("#span-chat li")
+    assert bubbles.count() == 2
+    user, assistant = bubbles.nth(0), bubbles.nth(1)
+    assert "doc for " in user.inner_text()
+    assert user.locator(".bubble-role").inner_text().lower() == "user"
+    assert "a grounded answer" in assistant.inner_text()
+    # The stylesheet styles the bubbles (under the page's content security policy).
+    assert user.evaluate("e => getComputedStyle(e).alignSelf") == "flex-end"
+    assert assistant.evaluate("e => getComputedStyle(e).alignSelf") == "flex-start"
     selected = page.locator("#waterfall tr.selected")
     assert selected.count() == 1
     assert "chat tiny" in selected.inner_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -74,6 +75,104 @@ def test_spans_reach_an_otlp_backend_and_the_store(receiver) -> None:  # type: i
     assert spans[0]["gen_ai.usage.input_tokens"].int_value == 4  # type: ignore[attr-defined]
     assert llmops.query("SELECT count(*) AS n FROM spans") == [{"n": 1}]
     assert llmops.stats()["spans_exported"] == {"duckdb": 1, "otlp": 1}
+
+
+def _resource(request: ExportTraceServiceRequest) -> dict[str, str]:
+    return {a.key: a.value.string_value for a in request.resource_spans[0].resource.attributes}
+
+
+def test_phoenix_project_rides_on_the_resource_and_a_header(  # type: ignore[no-untyped-def]
+    receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Phoenix files spans by the resource attribute ``openinference.project.name`` (its
+    ``x-project-name`` header, in versions that read one, wins): both go, to Phoenix only."""
+    base, received = receiver
+    llmops.configure(otlp=backends.phoenix(base, project="support-bot"), service_name="bot-svc")
+    complete("hi")
+    assert llmops.flush()
+    path, headers, request = received[0]
+    assert path == "/v1/traces"
+    assert headers["x-project-name"] == "support-bot"
+    resource = _resource(request)
+    assert resource["openinference.project.name"] == "support-bot"
+    assert resource["service.name"] == "bot-svc"  # the app's own resource is kept
+    stored = llmops.query("SELECT resource FROM spans")[0]["resource"]
+    assert "openinference.project.name" not in stored  # the store keeps the app's resource
+
+    monkeypatch.setenv("PHOENIX_PROJECT_NAME", "from-env")
+    llmops.configure(otlp=backends.phoenix(base), exporters=["none"])
+    complete("hi")
+    assert llmops.flush()
+    assert _resource(received[-1][2])["openinference.project.name"] == "from-env"
+
+
+def test_mlflow_target_names_cost_and_messages_as_mlflow_reads_them(  # type: ignore[no-untyped-def]
+    receiver,
+) -> None:
+    base, received = receiver
+    llmops.configure(otlp=backends.mlflow(base), exporters=["none"])
+    ask([{"role": "user", "content": "Capital of France?"}], system="Be brief.")
+    assert llmops.flush()
+    (span,) = _attributes(received[0][2])
+    cost = json.loads(span["mlflow.llm.cost"].string_value)  # type: ignore[attr-defined]
+    assert cost == {"input_cost": 0.003, "output_cost": 0.0012, "total_cost": 0.0042}
+    inputs = json.loads(span["mlflow.spanInputs"].string_value)  # type: ignore[attr-defined]
+    assert inputs == [
+        {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+        {"role": "user", "parts": [{"type": "text", "content": "Capital of France?"}]},
+    ]  # the system prompt given apart comes first
+    outputs = json.loads(span["mlflow.spanOutputs"].string_value)  # type: ignore[attr-defined]
+    assert outputs[0]["parts"][0]["content"] == "Paris."
+
+
+@llmops.llm(model="gemma-3-270m", provider="llama.cpp")
+def ask(messages: list[dict[str, str]], system: str) -> dict[str, object]:
+    llmops.current_span().set_cost(0.0042, source="config:per_token", input_usd=0.003,
+                                   output_usd=0.0012)  # fmt: skip
+    answer = {"role": "assistant", "content": "Paris."}
+    return {
+        "id": "resp-1",
+        "model": "gemma-3-270m",
+        "usage": {"prompt_tokens": 30, "completion_tokens": 6},
+        "choices": [{"finish_reason": "stop", "message": answer}],
+    }
+
+
+@llmops.agent(name="geo-bot")
+def geo_agent(question: str) -> dict[str, object]:
+    return ask([{"role": "user", "content": question}], system="Be brief.")
+
+
+@pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning", "ignore::FutureWarning", "ignore::UserWarning"
+)
+def test_a_real_mlflow_server_shows_tokens_cost_and_messages(mlflow_server: str) -> None:
+    """Read back through MLflow's own client: the trace's token usage and cost, the chat
+    span's kind, usage, cost and messages."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(mlflow_server)
+    experiment = client.create_experiment(f"otlp-{time.time_ns()}")
+    llmops.configure(otlp=backends.mlflow(mlflow_server, experiment_id=experiment))
+    with llmops.session("mlflow-session"):
+        geo_agent("Capital of France?")
+    assert llmops.flush()
+    assert llmops.stats()["spans_exported"]["otlp"] == 2
+    traces = client.search_traces(locations=[experiment])
+    assert len(traces) == 1
+    info, spans = traces[0].info, traces[0].data.spans
+    assert info.token_usage == {"input_tokens": 30, "output_tokens": 6, "total_tokens": 36}
+    assert info.cost == pytest.approx(
+        {"input_cost": 0.003, "output_cost": 0.0012, "total_cost": 0.0042}
+    )
+    chat = next(s for s in spans if s.name == "chat gemma-3-270m")
+    assert chat.span_type == "CHAT_MODEL"
+    assert chat.attributes["mlflow.llm.cost"]["total_cost"] == pytest.approx(0.0042)
+    assert chat.attributes["mlflow.chat.tokenUsage"]["input_tokens"] == 30
+    assert [m["role"] for m in chat.inputs] == ["system", "user"]
+    assert chat.outputs[0]["parts"][0]["content"] == "Paris."
+    assert next(s for s in spans if s.parent_id is None).span_type == "AGENT"
+    assert info.trace_metadata.get("mlflow.trace.session") == "mlflow-session"
 
 
 def test_langfuse_target_sends_basic_auth(receiver) -> None:  # type: ignore[no-untyped-def]

@@ -51,6 +51,22 @@ def test_chat_with_the_real_model_lands_in_the_store(local_server: LocalServer) 
     attributes = orjson.loads(row["attributes"])
     assert attributes[semconv.GEN_AI_REQUEST_MAX_TOKENS] == 12
     assert attributes[semconv.LLMOPS_COST_SOURCE] == "config:gpu_hour"
+    assert semconv.LLMOPS_COST_INPUT_USD not in attributes  # priced by the hour: no shares
+    # The messages sent and the answer, in the GenAI conventions' form.
+    assert orjson.loads(attributes[semconv.GEN_AI_INPUT_MESSAGES]) == [
+        {"role": "system", "parts": [{"type": "text", "content": "You are a terse assistant."}]},
+        {
+            "role": "user",
+            "parts": [{"type": "text", "content": "Question: What colour is the sky?\nAnswer:"}],
+        },
+    ]
+    assert orjson.loads(attributes[semconv.GEN_AI_OUTPUT_MESSAGES]) == [
+        {
+            "role": "assistant",
+            "parts": [{"type": "text", "content": result.text}],
+            "finish_reason": result.finish_reason,
+        }
+    ]
 
 
 def test_streaming_records_time_to_first_token(local_server: LocalServer) -> None:

@@ -19,7 +19,7 @@ import llmops
 from llmops._agentconfig import AgentConfig
 from llmops._ui import create_app
 from llmops._ui._compare import side_by_side
-from llmops._ui._trace import waterfall
+from llmops._ui._trace import chat_messages, waterfall
 
 XSS = "<script>alert('x')</script>"
 CONFIG = AgentConfig(name="ui-bot", model={"id": "tiny-model"})
@@ -221,6 +221,75 @@ def test_span_names_and_values_are_escaped(client: TestClient) -> None:
     assert "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
     assert page.headers["x-content-type-options"] == "nosniff"
+
+
+@llmops.llm(model="chat-model")
+def ask(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    answer = {"role": "assistant", "content": "Paris <b>bold</b>"}
+    return {"choices": [{"finish_reason": "stop", "message": answer}]}
+
+
+def test_model_calls_show_their_messages_as_a_chat(home: Path) -> None:
+    """llmops' own messages, and OpenInference's flattened ones (mapped by the store), become
+    role-labelled bubbles, their text escaped."""
+    llmops.configure(batch=False)
+    ask([{"role": "system", "content": "Be brief."}, {"role": "user", "content": XSS}])
+    time.sleep(0.002)
+    flattened = {
+        "openinference.span.kind": "LLM",
+        "llm.input_messages.0.message.role": "user",
+        "llm.input_messages.0.message.content": "from openinference",
+        "llm.output_messages.0.message.role": "assistant",
+        "llm.output_messages.0.message.content": "mapped on ingest",
+    }
+    with llmops.span("openinference call", **flattened):
+        pass
+    llmops.flush()
+    with TestClient(create_app(home / "store")) as client:
+        other, own = _trace_ids(client)  # newest first
+        page = client.get(f"/traces/{own}").text
+        chat = page[page.index('id="span-chat"') : page.index("</ol>")]
+        roles = re.findall(r'class="bubble bubble-(\w+)( bubble-output)?"', chat)
+        assert roles == [("system", ""), ("user", ""), ("assistant", " bubble-output")]
+        assert "Be brief." in chat
+        assert "<script" not in page
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in chat
+        assert "Paris &lt;b&gt;bold&lt;/b&gt;" in chat
+        assert "· stop" in chat
+        mapped = client.get(f"/traces/{other}").text
+        assert 'id="span-chat"' in mapped
+        assert "from openinference" in mapped
+        assert "mapped on ingest" in mapped
+
+
+def test_chat_view_reads_tool_calls_and_skips_what_is_not_messages() -> None:
+    attributes = {
+        "gen_ai.system_instructions": '[{"type": "text", "content": "Use tools."}]',
+        "gen_ai.input.messages": (
+            '[{"role": "developer", "parts": [{"type": "text", "content": "hi"}]},'
+            ' {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c1",'
+            ' "response": {"temp": 21}}]}]'
+        ),
+        "gen_ai.output.messages": (
+            '[{"role": "assistant", "finish_reason": "tool_call", "parts": [{"type":'
+            ' "tool_call", "name": "weather", "arguments": {"city": "Oslo"}}]}]'
+        ),
+    }
+    chat = chat_messages(attributes)
+    assert [(m.role, m.style, m.output) for m in chat] == [
+        ("system", "system", False),
+        ("developer", "other", False),
+        ("tool", "tool", False),
+        ("assistant", "assistant", True),
+    ]
+    assert chat[2].parts[0].kind == "tool_call_response"
+    assert '"temp": 21' in chat[2].parts[0].text
+    call = chat[3].parts[0]
+    assert (call.kind, call.label) == ("tool_call", "weather")
+    assert chat[3].finish_reason == "tool_call"
+    cut = '[{"role": "user", "parts": [{"type": "text", "content": "hi…[truncated 9 bytes]'
+    assert chat_messages({"gen_ai.input.messages": cut}) == []
+    assert chat_messages({"gen_ai.input.messages": 3}) == []
 
 
 def test_configs_page_without_a_registry_explains_instead_of_failing(
