@@ -15,6 +15,7 @@ from rich.text import Text
 from llmops._cli._config import app as config_app
 from llmops._cli._eval import app as eval_app
 from llmops._cli._guard import app as guard_app
+from llmops._cli._monitor import app as monitor_app
 from llmops._cli._render import print_error
 from llmops._cli._serve import serve as serve_command
 from llmops._cli._server import server as server_command
@@ -30,6 +31,7 @@ app.add_typer(traces_app, name="traces")
 app.add_typer(config_app, name="config")
 app.add_typer(guard_app, name="guard")
 app.add_typer(eval_app, name="eval")
+app.add_typer(monitor_app, name="monitor")
 app.command("serve")(serve_command)
 app.command("server")(server_command)
 app.command("ui")(ui_command)
