@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 # Every file under the mapped folders (setup.py finds their subpackages), caches aside.
 SOURCES := $(shell find llmops tracing eval guardrails serving -type f -not -path '*/__pycache__/*' 2>/dev/null | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(SOURCES)
-# llama-cpp-python, built for a fixed portable CPU baseline (never -march=native) by
-# scripts/install_llama_cpp.sh; rebuilt only when its version or the script changes.
+# llama-cpp-python, built for a fixed portable CPU baseline by scripts/install_llama_cpp.sh
+# (CMAKE_ARGS with -DGGML_NATIVE=OFF and x86-64-v3's AVX2/FMA/F16C/BMI2, never -march=native);
+# rebuilt only when its version or the script changes.
 LLAMA_CPP_VERSION := 0.3.36
 LLAMA_STAMP := $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)-$(shell cksum < scripts/install_llama_cpp.sh | cut -d' ' -f1)
 
