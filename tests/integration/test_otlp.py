@@ -216,7 +216,11 @@ def _slow_otlp(endpoint: str) -> None:
 def test_a_silent_backend_never_holds_flush_query_configure_or_shutdown(
     silent_backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(llmops_configure, "SHUTDOWN_TIMEOUT_S", 3.0)
+    # Waiting for the old exporters costs the whole SHUTDOWN_TIMEOUT_S (the backend never
+    # answers): 6 s here, so a thread that waited shows twice the bound below, while a pause
+    # from garbage collection or scheduling on a loaded 2-core machine (2.6 s once seen, after
+    # the instrumentation tests ran in the same process) stays under it.
+    monkeypatch.setattr(llmops_configure, "SHUTDOWN_TIMEOUT_S", 6.0)
     _slow_otlp(silent_backend)
     for _ in range(300):
         complete("hi")
@@ -249,10 +253,8 @@ def test_a_silent_backend_never_holds_flush_query_configure_or_shutdown(
     reconfigure_s = time.perf_counter() - started
     stop.set()
     worker.join()
-    # Waiting for the old exporters would take 3 s (SHUTDOWN_TIMEOUT_S); a loaded machine's
-    # garbage collection or scheduling can pause a thread for a fraction of that.
-    assert max(slowest) < 1.5
-    assert reconfigure_s < 5.0
+    assert max(slowest) < 3.0  # half of SHUTDOWN_TIMEOUT_S, as before (1.5 of 3)
+    assert reconfigure_s < 8.0  # configure() itself retires the old exporters, within 6 s
 
     for _ in range(300):
         complete("hi")
