@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 import threading
@@ -214,13 +215,15 @@ def _slow_otlp(endpoint: str) -> None:
 
 
 def test_a_silent_backend_never_holds_flush_query_configure_or_shutdown(
-    silent_backend: str, monkeypatch: pytest.MonkeyPatch
+    silent_backend: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    # Waiting for the old exporters costs the whole SHUTDOWN_TIMEOUT_S (the backend never
-    # answers): 6 s here, so a thread that waited shows twice the bound below, while a pause
-    # from garbage collection or scheduling on a loaded 2-core machine (2.6 s once seen, after
-    # the instrumentation tests ran in the same process) stays under it.
-    monkeypatch.setattr(llmops_configure, "SHUTDOWN_TIMEOUT_S", 6.0)
+    monkeypatch.setattr(llmops_configure, "SHUTDOWN_TIMEOUT_S", 3.0)
+    # The bounds below are about waiting for exporters, not the collector: in the whole suite's
+    # process (torch, spaCy, litellm and the instrumentations loaded) one full collection paused
+    # every thread for ~2.6 s. Frozen objects are not scanned again.
+    gc.collect()
+    gc.freeze()
+    request.addfinalizer(gc.unfreeze)
     _slow_otlp(silent_backend)
     for _ in range(300):
         complete("hi")
@@ -253,8 +256,10 @@ def test_a_silent_backend_never_holds_flush_query_configure_or_shutdown(
     reconfigure_s = time.perf_counter() - started
     stop.set()
     worker.join()
-    assert max(slowest) < 3.0  # half of SHUTDOWN_TIMEOUT_S, as before (1.5 of 3)
-    assert reconfigure_s < 8.0  # configure() itself retires the old exporters, within 6 s
+    # Waiting for the old exporters would take 3 s (SHUTDOWN_TIMEOUT_S); a loaded machine's
+    # garbage collection or scheduling can pause a thread for a fraction of that.
+    assert max(slowest) < 1.5
+    assert reconfigure_s < 5.0
 
     for _ in range(300):
         complete("hi")
