@@ -58,6 +58,14 @@ def cases_from_traces(filters: TraceFilter) -> list[dict[str, Any]]:
     )
     if not roots:
         raise EvalDatasetError(f"--from-traces: no recorded traces match {filters}")
+    return cases_for_roots(roots)
+
+
+def cases_for_roots(roots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Case mappings for root spans (rows with ``trace_id``, ``name``, ``attributes`` and
+    ``duration_ms``): contexts from each trace's tool outputs, usage from the ``traces`` view."""
+    from llmops._query import query
+
     ids = [r["trace_id"] for r in roots]
     tools = query(
         "SELECT trace_id, attributes FROM spans WHERE operation = ? AND trace_id IN "

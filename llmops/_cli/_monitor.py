@@ -1,4 +1,4 @@
-"""``llmops monitor …``: production monitoring of the stored traces (issue 19, first slice)."""
+"""``llmops monitor …``: online scoring, per-version series, drift checks and canary analysis."""
 
 from __future__ import annotations
 
@@ -82,4 +82,110 @@ def status(
     for row in rows:
         table.add_row(*(Text(cell(row)) for _, cell in _COLUMNS))
     console.print(table)
-    console.print("hallucination and success rates: not yet (online scoring comes later)")
+    if not any(row["scored_traces"] for row in rows):
+        console.print(
+            "hallucination and success rates: no scored traces (run `llmops monitor run`)"
+        )
+
+
+def _share(value: float, option: str) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise typer.BadParameter(f"{value} is not between 0 and 1", param_hint=option)
+    return value
+
+
+@app.command()
+def run(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    name: Annotated[str, typer.Option(help="Scorer name: its checkpoint and scores.")] = "online",
+    sample: Annotated[float, typer.Option(help="Share of traces scored (0-1).")] = 1.0,
+    trace_name: Annotated[
+        list[str] | None, typer.Option("--trace-name", help="Only root spans named so.")
+    ] = None,
+    config: Annotated[
+        list[str] | None, typer.Option("--config", help="Only NAME or NAME@VERSION.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Only traces with the tag.")
+    ] = None,
+    errors: Annotated[
+        bool, typer.Option("--errors/--no-errors", help="Always score traces with an error.")
+    ] = True,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", help="hallucination, injection, pii or a registered metric."),
+    ] = None,
+    judge: Annotated[str | None, typer.Option(help="LLM judge: NAME@ALIAS or a model.")] = None,
+    judge_rate: Annotated[float, typer.Option(help="Share of scored traces judged.")] = 0.0,
+    settle: Annotated[str, typer.Option(help="Wait after a trace ends: 2s, 1m…")] = "2s",
+    since: Annotated[str, typer.Option(help="First run: look back this far.")] = "24h",
+    interval: Annotated[str, typer.Option(help="Pause when nothing arrived.")] = "10s",
+    emit: Annotated[
+        bool, typer.Option("--emit/--no-emit", help="Export gen_ai.evaluation.result events.")
+    ] = True,
+) -> None:
+    """Score the traces that arrive: hallucination (contexts from tool spans), injection, PII,
+    registered metrics and a sampled LLM judge. Resumes where it stopped; never scores a trace
+    twice. Scores land in `monitor_scores`, linked to their traces."""
+    import signal
+    import threading
+
+    import llmops
+    from llmops._monitor import OnlineScorer, Rules
+
+    try:
+        _share(sample, "--sample")
+        _share(judge_rate, "--judge-rate")
+        settle_s = 0.0 if settle.strip() in ("0", "0s") else _seconds(settle)
+        since_s, pause = _seconds(since), _seconds(interval)
+        rules = Rules(
+            name=name,
+            sample=sample,
+            names=tuple(trace_name or ()),
+            configs=tuple(config or ()),
+            tags=tuple(tag or ()),
+            errors=errors,
+            metrics=tuple(metric or ("hallucination", "injection")),
+            judge=judge,
+            judge_rate=judge_rate if judge_rate or not judge else 1.0,
+            settle_s=settle_s,
+            since_s=since_s,
+        )
+        scorer = OnlineScorer(rules, emit=emit)
+    except (ValueError, LlmopsError) as exc:
+        print_error(console, exc)
+        raise typer.Exit(2) from None
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        if once:
+            _report(scorer.run_once())
+        else:
+            console.print(f"scoring as {name!r}; stop with Ctrl-C", highlight=False)
+            for stats in scorer.run(interval_s=pause, stop=stop):
+                if stats.considered:
+                    _report(stats)
+    except LlmopsError as exc:
+        print_error(console, exc)
+        raise typer.Exit(1) from None
+    finally:
+        llmops.flush()
+
+
+def _seconds(value: str) -> float:
+    from llmops._monitor import parse_duration
+
+    return parse_duration(value).total_seconds()
+
+
+def _report(stats: Any) -> None:
+    rate = stats.scored / stats.seconds if stats.seconds > 0 else 0.0
+    metrics = ", ".join(f"{m} {n}" for m, n in sorted(stats.per_metric.items()))
+    console.print(
+        f"{stats.considered} traces considered: {stats.scored} scored ({rate:.1f}/s), "
+        f"{stats.sampled_out} sampled out, {stats.filtered_out} filtered out; "
+        f"{stats.not_scorable} scores not scorable, {stats.errors} errors"
+        + (f"; {metrics}" if metrics else ""),
+        highlight=False,
+    )

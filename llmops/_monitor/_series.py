@@ -5,17 +5,15 @@ One row per (config name, config version, window): ``traces``, ``errors`` (trace
 error) and ``error_rate``; ``input_tokens``, ``output_tokens``, ``cost_usd`` and
 ``cost_per_trace``; ``p50_ms``/``p95_ms`` of the trace's duration (its root span's);
 ``guardrail_findings`` (detector hits recorded as ``llmops.guardrail.findings`` on its spans) and
-``guarded_traces`` (traces with at least one). ``hallucination_rate`` and ``success_rate`` are
-NULL until online scoring (a later slice of issue 19) stores scores for live traces.
+``guarded_traces`` (traces with at least one). From the online scores of ``llmops monitor run``
+(``monitor_scores``): ``scored_traces``, ``hallucination_rate`` (hallucinated among the traces the
+detector could score; traces without contexts are not scorable and count for neither side),
+``success_rate`` and ``cost_per_success`` (the scored traces' cost over their successes). A rate
+with nothing scored is NULL, never a made-up zero.
 
 The view buckets by one hour; a view takes no parameters, so :func:`version_series` runs the same
 SQL with any window (and a ``since`` cutoff, a config name). Only traces that carry a config
-version are counted.
-
-A store's views live on a table spec (``llmops._store.TableSpec``); monitoring stores nothing of
-its own yet, so the view rides on an empty ``monitor_marks`` table, declared here and named in the
-``llmops.tables`` entry-point group so that ``llmops.query()`` and ``llmops sql`` see it in a
-process that never imported this module.
+version are counted. The view is declared with the monitoring tables (``._tables``).
 """
 
 from __future__ import annotations
@@ -24,10 +22,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-import llmops._spanstore  # noqa: F401  (the spans' views come first: this view reads them)
 from llmops._errors import ConfigError
-from llmops._store import TableSpec, sql_string
-from llmops._tables import register_tables
+from llmops._store import sql_string
 from llmops.tracing import semconv
 
 SERIES_COLUMNS = (
@@ -45,8 +41,10 @@ SERIES_COLUMNS = (
     "p95_ms",
     "guardrail_findings",
     "guarded_traces",
+    "scored_traces",
     "hallucination_rate",
     "success_rate",
+    "cost_per_success",
 )
 
 # Guardrails record their hits as a JSON list (stored as its text) on the screened span.
@@ -54,7 +52,7 @@ _FINDINGS_PATH = sql_string(f'$."{semconv.LLMOPS_GUARDRAIL_FINDINGS}"')
 _FINDINGS = f"json_array_length(json_extract_string(attributes, {_FINDINGS_PATH}))"
 
 
-def _series_sql(bucket: str, where: str = "") -> str:
+def series_sql(bucket: str, where: str = "") -> str:
     """The series, windows of ``bucket`` (a DuckDB INTERVAL expression), traces filtered by
     ``where`` (a condition on the ``traces`` view's columns, or empty)."""
     return f"""
@@ -64,10 +62,19 @@ WITH findings AS (
     WHERE attributes LIKE {sql_string("%" + semconv.LLMOPS_GUARDRAIL_FINDINGS + "%")}
     GROUP BY trace_id
 ),
+scores AS (
+    SELECT trace_id,
+           bool_or(NOT passed) FILTER (WHERE metric = 'hallucination' AND status = 'ok')
+               AS hallucinated,
+           bool_and(passed) FILTER (WHERE metric = 'success' AND status = 'ok') AS succeeded
+    FROM monitor_scores
+    GROUP BY trace_id
+),
 scoped AS (
-    SELECT t.*, coalesce(f.findings, 0) AS findings,
+    SELECT t.*, coalesce(f.findings, 0) AS findings, s.hallucinated, s.succeeded,
+           s.trace_id IS NOT NULL AS scored,
            time_bucket({bucket}, t.start_time) AS window_start
-    FROM traces t LEFT JOIN findings f USING (trace_id)
+    FROM traces t LEFT JOIN findings f USING (trace_id) LEFT JOIN scores s USING (trace_id)
     WHERE t.config_version IS NOT NULL {f"AND ({where})" if where else ""}
 )
 SELECT config_name, config_version, window_start,
@@ -82,25 +89,15 @@ SELECT config_name, config_version, window_start,
        quantile_cont(duration_ms, 0.95) AS p95_ms,
        CAST(sum(findings) AS BIGINT) AS guardrail_findings,
        count(*) FILTER (WHERE findings > 0) AS guarded_traces,
-       -- Online scores (hallucination, task success) come with `llmops monitor run`, a later
-       -- slice of issue 19: NULL until then, never a made-up zero.
-       CAST(NULL AS DOUBLE) AS hallucination_rate,
-       CAST(NULL AS DOUBLE) AS success_rate
+       count(*) FILTER (WHERE scored) AS scored_traces,
+       count(*) FILTER (WHERE hallucinated) / nullif(count(hallucinated), 0)
+           AS hallucination_rate,
+       count(*) FILTER (WHERE succeeded) / nullif(count(succeeded), 0) AS success_rate,
+       sum(cost_usd) FILTER (WHERE succeeded IS NOT NULL)
+           / nullif(count(*) FILTER (WHERE succeeded), 0) AS cost_per_success
 FROM scoped
 GROUP BY config_name, config_version, window_start
 """
-
-
-MONITOR_MARKS = TableSpec(
-    name="monitor_marks",
-    columns={"config_name": "VARCHAR", "config_version": "VARCHAR", "written_ns": "BIGINT"},
-    raw_view="monitor_mark_rows",
-    views={"version_series": _series_sql("INTERVAL 1 HOUR")},
-)
-
-TABLES = (MONITOR_MARKS,)
-
-register_tables(*TABLES)
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -163,6 +160,6 @@ def version_series(
     if config is not None:
         conditions.append("config_name = $config")
         params["config"] = config
-    sql = _series_sql("to_microseconds($window)", " AND ".join(conditions))
+    sql = series_sql("to_microseconds($window)", " AND ".join(conditions))
     order = " ORDER BY window_start DESC, config_name, config_version"
     return query(sql + order, params, flush=flush and config is None)
