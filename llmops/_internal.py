@@ -148,3 +148,13 @@ def handle_internal_errors(where: str) -> Iterator[None]:
         yield
     except Exception:
         internal_error(where)
+
+
+def prometheus_family(
+    name: str, kind: str, help_text: str, samples: list[tuple[str, float | int]]
+) -> Iterator[str]:
+    """One metric family in Prometheus' text format (0.0.4): ``samples`` are (labels, value),
+    labels already formatted (``a="x",b="y"``) or empty."""
+    yield f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n"
+    for labels, value in samples:
+        yield f"{name}{{{labels}}} {value}\n" if labels else f"{name} {value}\n"

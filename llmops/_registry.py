@@ -36,6 +36,7 @@ ARTIFACT_DIR = "agent_config"
 TAG_KIND = "llmops.kind"
 TAG_NAME = "llmops.config.name"
 TAG_VERSION = "llmops.config.version"
+TAG_CANARY_SHARE = "llmops.canary.share"  # on the registered model: the candidate's traffic share
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
 _ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,255}$")
 
@@ -237,7 +238,27 @@ class ConfigRegistry:
         name, version = parse_ref(ref)
         return self.set_alias(name, version, to)
 
+    def set_canary_share(self, name: str, share: float) -> None:
+        """Set the share of ``name``'s traffic that routers built with
+        ``Router.from_registry`` send to its candidate (0 rolls a canary back)."""
+        if not 0.0 <= share <= 1.0:
+            raise ConfigError(f"canary share: {share} is not between 0 and 1")
+        with self._calling(f"canary share of {name!r}"):
+            self.client.set_registered_model_tag(name, TAG_CANARY_SHARE, repr(float(share)))
+
+    def canary_share(self, name: str) -> float | None:
+        """The share set by :meth:`set_canary_share`, or None if it was never set."""
+        with self._calling(f"canary share of {name!r}"):
+            tags = self.client.get_registered_model(name).tags or {}
+        value = tags.get(TAG_CANARY_SHARE)
+        return None if value is None else float(value)
+
     # --- reading ------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        """False for a local store not made yet (nothing registered; reading would make it)."""
+        uri = self.tracking_uri
+        return not uri.startswith("sqlite:///") or Path(uri.removeprefix("sqlite:///")).exists()
+
     def _find(self, name: str, version: str) -> list[ModelVersion]:
         found = self.client.search_model_versions(
             f"name = '{name}' and tags.`{TAG_VERSION}` = '{version}'"

@@ -174,9 +174,7 @@ def run(
 
 
 def _seconds(value: str) -> float:
-    from llmops._monitor import parse_duration
-
-    return parse_duration(value).total_seconds()
+    return float(_duration(value).total_seconds())
 
 
 def _report(stats: Any) -> None:
@@ -189,3 +187,130 @@ def _report(stats: Any) -> None:
         + (f"; {metrics}" if metrics else ""),
         highlight=False,
     )
+
+
+@app.command()
+def check(
+    window: Annotated[
+        str, typer.Option(help="The last N traces of each version, or a duration (30m).")
+    ] = "100",
+    config: Annotated[str | None, typer.Option("--config", help="Only this config name.")] = None,
+    against: Annotated[
+        str | None, typer.Option(help="Baseline version: NAME@VERSION or NAME@ALIAS.")
+    ] = None,
+    baseline: Annotated[int, typer.Option(help="At most this many baseline traces.")] = 1000,
+    alpha: Annotated[
+        float, typer.Option(help="False-alarm probability of one check of one version.")
+    ] = 0.001,
+    since: Annotated[str, typer.Option(help="Only traces this recent: 24h, 7d…")] = "7d",
+    webhook: Annotated[
+        str | None, typer.Option(help="POST alerts here (JSON; Slack-compatible).")
+    ] = None,
+    alerts_file: Annotated[
+        str | None, typer.Option("--alerts-file", help="Append alerts here (JSON lines).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Test each config version's latest window against its baseline (its own earlier traces,
+    or --against). Exit 1 with one line per alert, 0 when nothing drifted, 2 on bad usage."""
+    from llmops._monitor._check import (
+        check as run_check,
+    )
+    from llmops._monitor._check import (
+        post_webhook,
+        record_alerts,
+        report_json,
+        write_alert_file,
+    )
+
+    try:
+        size: int | Any = int(window) if window.strip().isdigit() else _duration(window)
+        report = run_check(
+            window=size,
+            config=config,
+            against=against,
+            baseline=baseline,
+            alpha=alpha,
+            since=_duration(since),
+        )
+    except (ValueError, LlmopsError) as exc:
+        print_error(console, exc)
+        raise typer.Exit(2) from None
+    rows = record_alerts(report.alerts) if report.alerts else []
+    if rows and alerts_file:
+        try:
+            write_alert_file(alerts_file, rows)
+        except OSError as exc:
+            print_error(console, f"--alerts-file {alerts_file}: {exc}")
+    if rows and webhook and not post_webhook(webhook, rows):
+        print_error(console, f"--webhook {webhook}: not delivered (see the log)", "warning")
+    if as_json:
+        typer.echo(orjson.dumps(report_json(report), default=str).decode())
+    else:
+        for alert in report.alerts:
+            console.print(Text("ALERT ", style="bold red") + Text(alert.message()), soft_wrap=True)
+        drifted = {(a.ref, a.metric) for a in report.alerts}
+        quiet = [f"{ref} {t.metric}" for ref, t in report.tests if (ref, t.metric) not in drifted]
+        if quiet:
+            console.print(f"ok: {', '.join(quiet)}", highlight=False, soft_wrap=True)
+        for line in report.skipped:
+            console.print(f"not checked: {line}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1 if report.alerts else 0)
+
+
+def _duration(value: str) -> Any:
+    from llmops._monitor import parse_duration
+
+    return parse_duration(value)
+
+
+@app.command()
+def canary(
+    candidate: Annotated[str, typer.Argument(help="The canary: NAME@ALIAS or NAME@VERSION.")],
+    against: Annotated[str, typer.Option(help="Compared with: NAME@ALIAS or NAME@VERSION.")],
+    since: Annotated[str, typer.Option(help="Traces this recent: 1h, 24h…")] = "24h",
+    min_traces: Annotated[int, typer.Option(help="Per side, before a promotion.")] = 100,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Promote, or set the canary's share to 0.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Per metric, the candidate's difference from production with its 95% interval, and a
+    verdict: promote, hold or roll back. --apply acts on it through the registry. Exit 0 on
+    promote, 1 on rollback, 3 on hold, 2 on bad usage."""
+    from llmops._monitor._canary import analyse, record
+    from llmops._monitor._canary import apply as act
+
+    try:
+        report = analyse(candidate, against, since=_duration(since), min_traces=min_traces)
+        if apply:
+            report.applied = act(report, candidate, against)
+    except (ValueError, LlmopsError) as exc:
+        print_error(console, exc)
+        raise typer.Exit(2) from None
+    record(report)
+    if as_json:
+        typer.echo(orjson.dumps(report.to_json()).decode())
+    else:
+        table = Table(
+            title=f"{report.candidate} against {report.production}, last {since}",
+            box=box.SIMPLE_HEAD,
+        )
+        for header in ("metric", "candidate", "production", "difference [95%]", "margin", "n"):
+            table.add_column(header)
+        for c in report.comparisons:
+            table.add_row(
+                c.metric,
+                f"{c.candidate:.4g}",
+                f"{c.production:.4g}",
+                f"{c.difference:+.4g} [{c.low:+.4g}, {c.high:+.4g}]",
+                f"{c.margin:.4g}",
+                f"{c.candidate_n} / {c.production_n}",
+            )
+        console.print(table)
+        console.print(f"verdict: {report.verdict.upper()}", highlight=False)
+        for reason in report.reasons:
+            console.print(f"  {reason}", highlight=False, soft_wrap=True)
+        if report.applied:
+            console.print(f"applied: {report.applied}", highlight=False, soft_wrap=True)
+    raise typer.Exit({"promote": 0, "rollback": 1}.get(report.verdict, 3))

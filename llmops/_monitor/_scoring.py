@@ -285,7 +285,7 @@ class OnlineScorer:
         written = time.time_ns()
         for row in rows:
             row["written_ns"] = written
-        _append("monitor_scores", rows)
+        append_rows("monitor_scores", rows)
         if self.emit:
             _emit(self.rules.name, roots, rows)
 
@@ -359,7 +359,7 @@ class OnlineScorer:
         return rows
 
     def _checkpoint(self, watermark: int, considered: int) -> None:
-        _append(
+        append_rows(
             "monitor_cursors",
             [
                 {
@@ -491,7 +491,8 @@ def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, A
         yield items[start : start + size]
 
 
-def _append(table: str, rows: Sequence[dict[str, Any]]) -> None:
+def append_rows(table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Append rows to a table of the configured store, durably (fsynced)."""
     if not rows:
         return
     from llmops._configure import active_settings

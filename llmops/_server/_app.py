@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from llmops._errors import StoreError
 from llmops._internal import logger
+from llmops._monitor._prometheus import VersionMetrics
 from llmops._server import _body, _otlp
 from llmops._server._metrics import CONTENT_TYPE, ServerMetrics
 from llmops.tracing._exporters import SpanSink
@@ -100,6 +101,7 @@ class ServerApp:
         self._token = token.encode() if token else None
         self.limits = limits or Limits()
         self.metrics = ServerMetrics(self.limits.slots)
+        self.versions = VersionMetrics(self.store_dir)
         self._pool = ThreadPoolExecutor(self.limits.slots, thread_name_prefix="llmops-ingest")
         self._slots: asyncio.Semaphore | None = None
 
@@ -164,10 +166,18 @@ class ServerApp:
 
     # --- /metrics and the lifespan --------------------------------------------------------------
     async def _metrics(self, send: Send) -> None:
-        text = await asyncio.get_running_loop().run_in_executor(
-            None, self.metrics.text, self.store_dir
-        )
+        text = await asyncio.get_running_loop().run_in_executor(None, self._metrics_text)
         await _reply(send, 200, CONTENT_TYPE.encode(), text.encode())
+
+    def _metrics_text(self) -> str:
+        """The server's and the store's series, then the per-version ones (which read the
+        store: a store that cannot be read costs those series and a log line, not the scrape)."""
+        text = self.metrics.text(self.store_dir)
+        try:
+            return text + self.versions.text()
+        except Exception as exc:  # a damaged or locked store: the server's own series still go
+            logger.warning("llmops server: per-version metrics: %s: %s", type(exc).__name__, exc)
+            return text
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

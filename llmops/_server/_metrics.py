@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from llmops._internal import STATS
+from llmops._internal import prometheus_family as _series
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -140,11 +141,3 @@ def _count(folder: Path, suffix: str = "") -> int:
             )  # fmt: skip
     except (FileNotFoundError, NotADirectoryError):
         return 0
-
-
-def _series(
-    name: str, kind: str, help_text: str, samples: list[tuple[str, float | int]]
-) -> Iterator[str]:
-    yield f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n"
-    for labels, value in samples:
-        yield f"{name}{{{labels}}} {value}\n" if labels else f"{name} {value}\n"

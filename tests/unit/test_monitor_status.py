@@ -105,7 +105,7 @@ def test_series_per_version_counts_exactly() -> None:
     assert v2["cost_per_trace"] == pytest.approx(0.015)
     assert (v2["guardrail_findings"], v2["guarded_traces"]) == (2, 1)
     assert other["traces"] == 1
-    # Online scores are a later slice: NULL, never a made-up zero.
+    # Nothing scored yet: NULL, never a made-up zero.
     assert all(r["hallucination_rate"] is None and r["success_rate"] is None for r in rows.values())
 
     durations = sorted(
@@ -175,7 +175,7 @@ def test_cli_status_table_and_json(wide: None) -> None:
     assert result.exit_code == 0, result.output
     for shown in (V1.version[:12], V2.version[:12], "1 (25.0%)", "40→15", "$0.04", "$0.015"):
         assert shown in result.output
-    assert "online scoring comes later" in result.output
+    assert "no scored traces (run `llmops monitor run`)" in result.output
 
     result = runner.invoke(app, ["monitor", "status", "--config", "support-bot", "--json"])
     assert result.exit_code == 0, result.output

@@ -1,0 +1,141 @@
+"""Issue 19: canary analysis through a real registry (MLflow, local) and a real Router."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+import llmops
+from llmops import AgentConfig
+from llmops._cli._main import app
+from llmops._monitor import OnlineScorer, Rules
+from llmops._monitor._canary import analyse
+from llmops._registry import configs
+from llmops.serving import Router
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning", "ignore::FutureWarning", "ignore::UserWarning"
+)
+
+DOCS = ["The Pro plan costs 30 dollars per month and includes priority support."]
+RIGHT = "The Pro plan costs 30 dollars per month."
+WRONG = "The Pro plan costs 45 dollars per month."
+
+
+def config(prompt: str) -> AgentConfig:
+    return AgentConfig.model_validate(
+        {
+            "name": "support-bot",
+            "model": {"provider": "openai", "id": "gemma-3-270m"},
+            "prompts": {"system": {"template": prompt}},
+        }
+    )
+
+
+PROD = config("Answer from the docs.")
+CAND = config("Answer from the docs, in one sentence.")
+
+
+@llmops.tool
+def search_docs(query: str) -> list[str]:
+    return DOCS
+
+
+@llmops.agent
+def support_bot(question: str, *, answer: str) -> str:
+    search_docs(question)
+    return answer
+
+
+@pytest.fixture(autouse=True)
+def steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every trace lasts exactly as long: latency is not what these tests are about."""
+    import opentelemetry.sdk.trace as sdk_trace
+
+    ticks = itertools.count(time.time_ns() - 10**9, 1_000)
+    monkeypatch.setattr(sdk_trace, "time_ns", lambda: next(ticks))
+
+
+@pytest.fixture
+def router() -> Router:
+    registry = configs()
+    for cfg, alias in ((PROD, "production"), (CAND, "candidate")):
+        registry.register(cfg, aliases=(alias,))
+    registry.set_canary_share("support-bot", 0.5)
+    return Router.from_registry("support-bot", refresh_s=REFRESH_S)
+
+
+REFRESH_S = 1.0  # routers read the registry again after this long
+
+
+def serve(router: Router, n: int, candidate_wrong_every: int | None) -> dict[str, int]:
+    """``n`` requests through the router; the candidate answers wrong every k-th time."""
+    picked = {PROD.version: 0, CAND.version: 0}
+    for i in range(n):
+        cfg = router.pick(session_id=f"session-{i}")
+        picked[cfg.version] += 1
+        wrong = (
+            cfg.version == CAND.version
+            and candidate_wrong_every is not None
+            and picked[cfg.version] % candidate_wrong_every == 0
+        )
+        with llmops.use_config(cfg):
+            support_bot("How much is Pro?", answer=WRONG if wrong else RIGHT)
+    llmops.flush()
+    OnlineScorer(Rules(settle_s=0, metrics=("hallucination",)), emit=False).run_once()
+    return picked
+
+
+def test_a_worse_canary_is_rolled_back_and_gets_no_more_traffic(router: Router) -> None:
+    picked = serve(router, 400, candidate_wrong_every=4)  # the candidate: 25% hallucinated
+    assert min(picked.values()) > 120  # about half each
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["monitor", "canary", "support-bot@candidate", "--against", "support-bot@production",
+         "--apply"],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "ROLLBACK" in result.output
+    assert "hallucination_rate worse" in result.output
+    assert configs().canary_share("support-bot") == 0.0
+    # The router reads the registry again: every request now goes to production.
+    time.sleep(REFRESH_S)
+    assert {router.pick(session_id=f"s{i}").version for i in range(50)} == {PROD.version}
+    (action,) = llmops.query("SELECT * FROM monitor_actions")
+    assert (action["kind"], action["applied"]) == ("rollback", True)
+    assert action["candidate"] == f"support-bot@{CAND.version[:12]}"
+
+
+def test_an_equal_canary_is_promoted_through_the_registry(router: Router) -> None:
+    serve(router, 700, candidate_wrong_every=None)
+    report = analyse("support-bot@candidate", "support-bot@production")
+    assert report.verdict == "promote", report.reasons
+    by_metric = {c.metric: c for c in report.comparisons}
+    assert by_metric["hallucination_rate"].outcome == "within_margin"
+    assert by_metric["hallucination_rate"].low <= 0 <= by_metric["hallucination_rate"].high
+    result = CliRunner().invoke(
+        app,
+        ["monitor", "canary", "support-bot@candidate", "--against", "support-bot@production",
+         "--apply", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert configs().resolve("support-bot@production").version == CAND.version
+    time.sleep(REFRESH_S)
+    assert {router.pick(session_id=f"s{i}").version for i in range(20)} == {CAND.version}
+
+
+def test_too_few_traces_hold(router: Router) -> None:
+    serve(router, 60, candidate_wrong_every=None)
+    result = CliRunner().invoke(
+        app, ["monitor", "canary", "support-bot@candidate", "--against", "support-bot@production"]
+    )
+    assert result.exit_code == 3, result.output
+    assert "HOLD" in result.output
+    assert "too few traces" in result.output
+    assert configs().canary_share("support-bot") == 0.5  # nothing applied without --apply
+    bad = CliRunner().invoke(app, ["monitor", "canary", "support-bot@nope", "--against", "x@y"])
+    assert bad.exit_code == 2
