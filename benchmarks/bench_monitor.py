@@ -289,7 +289,7 @@ def run(quick: bool = False) -> BenchResult:
             for metric, per in counts.items()
         },
         "done_when": done_when_power(seeds),
-        "scoring": run_worker([__file__, "--scoring-worker", str(60 if quick else 300)]),
+        "scoring": run_worker([__file__, "--scoring-worker", str(200 if quick else 300)]),
     }
     result = BenchResult(
         "monitor",

@@ -104,6 +104,11 @@ def quickstart() -> None:
     console.rule("traces")
     for row in traces:
         show(row["trace_id"])
+    console.rule("online scores (llmops monitor run --once)")
+    scores = _quickstart.score_online(result.session_id)
+    for (question, _), row in zip(result.answers, traces, strict=False):
+        labels = ", ".join(f"{m} {v}" for m, v in scores.get(row["trace_id"], {}).items())
+        console.print(f"  {escape(question)}  [dim]{labels or 'not scored'}[/dim]", highlight=False)
     if result.evaluation is not None:
         from llmops._cli._eval import _report
 

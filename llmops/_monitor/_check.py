@@ -117,7 +117,7 @@ def load_traces(config: str | None, since_ns: int | None) -> dict[tuple[str, str
     """Every version's traces in start order, with their online verdicts."""
     from llmops._query import query
 
-    conditions = ["t.config_version IS NOT NULL"]
+    conditions = ["t.config_version IS NOT NULL", "t.root_name <> 'eval.case'"]
     params: dict[str, Any] = {}
     if config is not None:
         conditions.append("t.config_name = $config")

@@ -75,7 +75,8 @@ scoped AS (
            s.trace_id IS NOT NULL AS scored,
            time_bucket({bucket}, t.start_time) AS window_start
     FROM traces t LEFT JOIN findings f USING (trace_id) LEFT JOIN scores s USING (trace_id)
-    WHERE t.config_version IS NOT NULL {f"AND ({where})" if where else ""}
+    WHERE t.config_version IS NOT NULL AND t.root_name <> 'eval.case'  -- offline evals aside
+          {f"AND ({where})" if where else ""}
 )
 SELECT config_name, config_version, window_start,
        count(*) AS traces,

@@ -22,6 +22,7 @@ from llmops._quickstart._run import (
     evaluate,
     register_versions,
     run,
+    score_online,
     suite_path,
 )
 from llmops._quickstart._story import show_in_ui, story
@@ -37,6 +38,7 @@ __all__ = [
     "register_versions",
     "respond",
     "run",
+    "score_online",
     "search_docs",
     "show_in_ui",
     "story",

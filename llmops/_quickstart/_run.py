@@ -77,6 +77,25 @@ def run(
     return QuickstartRun(session_id, config.ref, answers, registered, diff, evaluation)
 
 
+def score_online(session_id: str) -> dict[str, dict[str, str]]:
+    """What ``llmops monitor run --once`` makes of the session's live traces: trace id ->
+    metric -> label (the scores are stored in ``monitor_scores``, linked to the traces)."""
+    from llmops._monitor import OnlineScorer, Rules
+
+    OnlineScorer(Rules(name="quickstart", settle_s=0, since_s=3600)).run_once()
+    llmops.flush()
+    rows = llmops.query(
+        "SELECT s.trace_id, s.metric, s.label FROM monitor_scores s "
+        "JOIN (SELECT DISTINCT trace_id FROM spans WHERE session_id = ?) t USING (trace_id) "
+        "ORDER BY s.trace_start, s.metric",
+        [session_id],
+    )
+    scores: dict[str, dict[str, str]] = {}
+    for row in rows:
+        scores.setdefault(row["trace_id"], {})[row["metric"]] = row["label"]
+    return scores
+
+
 SUITE = "suite.yaml"
 EVAL_TARGET = "llmops._quickstart:support_bot"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -60,6 +61,26 @@ def test_quickstart_traces_a_multi_step_agent(quickstart_home: tuple[Path, str])
     assert out.count("execute_tool search_docs") == 4
     assert "NoRelevantDocuments" in out  # the unanswerable question's failed tool call
     assert (home / "store" / "spans").is_dir()
+
+
+def test_quickstart_scores_its_live_traces_online(quickstart_home: tuple[Path, str]) -> None:
+    home, out = quickstart_home
+    after = out.split("online scores (llmops monitor run --once)")[1].splitlines()[1:]
+    section = "\n".join(itertools.takewhile(lambda line: not line.startswith("─"), after))
+    lines = [line for line in section.splitlines() if line.strip()]
+    assert len(lines) == 4, section
+    # The quoted answers are supported by the retrieved documents; the unanswerable question's
+    # tool failed, so there is nothing to check the answer against: not scorable, not a pass.
+    assert all("hallucination faithful" in line for line in lines[:3]), section
+    assert "hallucination no_context" in lines[3]
+    assert "success failure" in lines[3]  # its tool call failed
+    # Production traffic is the 4 live answers: the eval suite's cases (run under both versions)
+    # are offline evaluation, not production, and stay out of the series.
+    status = _run(home, "monitor", "status", "--json").stdout.splitlines()
+    rows = [json.loads(line) for line in status]
+    assert [(r["traces"], r["scored_traces"], r["hallucination_rate"]) for r in rows] == [
+        (4, 4, 0.0)
+    ]
 
 
 def _story_metric(out: str, label: str) -> tuple[float, float, str, float]:
