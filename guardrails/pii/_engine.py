@@ -132,6 +132,7 @@ def _build(tier: Tier) -> Engine:
         raise PiiUnavailable(f"PII detection needs presidio-analyzer: {INSTALL_HINT}") from exc
     from llmops.guardrails.pii._gazetteer import FirstNameRecognizer
     from llmops.guardrails.pii._names import NameContextRecognizer, ProperNounRecognizer
+    from llmops.guardrails.pii._places import PlaceRecognizer
     from llmops.guardrails.pii._recognizers import LenientPhoneRecognizer, LuhnCardRecognizer
 
     config, model = _nlp_configuration(tier, Path(presidio_analyzer.__file__).parent)
@@ -147,6 +148,7 @@ def _build(tier: Tier) -> Engine:
         registry.add_recognizer(recognizer)
     if tier == "ner":
         registry.add_recognizer(ProperNounRecognizer())
+        registry.add_recognizer(PlaceRecognizer())
     registry.add_recognizer(FirstNameRecognizer())
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
     entities = frozenset(analyzer.get_supported_entities(language="en"))

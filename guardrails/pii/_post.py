@@ -30,19 +30,19 @@ from typing import Any
 
 from llmops._credentials import Hit
 
-_ADDRESS_WORDS = re.compile(
+ADDRESS_WORDS = re.compile(
     r"\b(?:street|st|road|rd|avenue|ave|avda|lane|ln|suite|apt|apartment|box|drive|blvd|"
     r"boulevard|plaza|square|sq|court|ct|highway|hwy|parkway|pkwy|strasse|straße|str|gasse|"
     r"platz|weg|gate|gata|vei|veien|via|viale|rue|ul|ulica|calle|avenida|rua|unit|floor)\b",
     re.IGNORECASE,
 )
-_ORGANISATION_WORDS = re.compile(
+ORGANISATION_WORDS = re.compile(
     r"\b(?:inc|ltd|llc|plc|corp|corporation|company|co|group|fund|trust|holdings?|limited|"
     r"gmbh|ag|sa|nv|bv|etf|ucits|bank|university|orchestra|club)\b",
     re.IGNORECASE,
 )
 # An organisation's suffix or ampersand right after a name: the name is part of a firm's.
-_ORGANISATION_AFTER = re.compile(
+ORGANISATION_AFTER = re.compile(
     r"[ \t]*(?:&|,?[ \t]+(?:inc|ltd|llc|plc|corp|corporation|incorporated|company|co|group|"
     r"sa|ag|se|nv|bv|gmbh|spa|industries|industrie|partners|associates|holdings?|capital|"
     r"software|technology|technologies|systems|solutions|pharmaceuticals|international|"
@@ -93,7 +93,7 @@ def clean_person(text: str, hit: Hit) -> Hit | None:
     stripped = stripped[lead:]
     if len(stripped) < 2 or any(char.isdigit() or char == "@" for char in stripped):
         return None
-    if _ADDRESS_WORDS.search(stripped) or _ORGANISATION_WORDS.search(stripped):
+    if ADDRESS_WORDS.search(stripped) or ORGANISATION_WORDS.search(stripped):
         return None
     # A number right before or after is a house number: a street name, not a person.
     begin = start + lead
@@ -120,7 +120,7 @@ def _unlikely_guess(text: str, begin: int, name: str, detector: str) -> bool:
         or name.islower()
         or (name.isupper() and " " not in name)
         # "Merrill Lynch & Co", "Gerard Perrier SA": a firm named after people.
-        or _ORGANISATION_AFTER.match(text, end)
+        or ORGANISATION_AFTER.match(text, end)
         or _address_line(text, begin, end)
         # "Tyler and 76 College Avenue": one side of a street corner.
         or _CORNER.match(text, end)
@@ -140,7 +140,7 @@ def _address_line(text: str, begin: int, end: int) -> bool:
     if _LINE_FILLER.sub("", text[line_start:begin] + rest):
         return False
     previous = text[max(0, line_start - 1 - _LINE_REACH) : line_start - 1].rsplit("\n", 1)[-1]
-    return bool(_DIGIT.search(previous) or _ADDRESS_WORDS.search(previous))
+    return bool(_DIGIT.search(previous) or ADDRESS_WORDS.search(previous))
 
 
 def repeat_names(text: str, hits: list[Hit]) -> list[Hit]:
@@ -204,7 +204,7 @@ def expand_lists(text: str, hits: list[Hit]) -> list[Hit]:
             named
             and named < len(spans)
             and not any(
-                item.group() in _NAME_STOP or _ORGANISATION_WORDS.search(item.group())
+                item.group() in _NAME_STOP or ORGANISATION_WORDS.search(item.group())
                 for item in items
             )
         ):
@@ -265,12 +265,15 @@ def postprocess(text: str, hits: list[Hit]) -> list[Hit]:
 
 
 def _clean(text: str, hits: list[Hit]) -> list[Hit]:
+    # _places builds on this module's word patterns: imported here, not at the top.
+    from llmops.guardrails.pii._places import clean_location
+
     cleaned: list[Hit] = []
     for hit in hits:
-        if hit[0] == "PERSON":
-            person = clean_person(text, hit)
-            if person is not None:
-                cleaned.append(person)
+        if hit[0] in ("PERSON", "LOCATION"):
+            kept = (clean_person if hit[0] == "PERSON" else clean_location)(text, hit)
+            if kept is not None:
+                cleaned.append(kept)
         else:
             cleaned.append(hit)
     return cleaned

@@ -103,6 +103,49 @@ def test_the_pattern_tier_finds_first_names_without_a_model() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Our supplier ships from JÄRVENPÄÄ every Tuesday.", ["JÄRVENPÄÄ"]),  # capitals, accents
+        ("We spent a week in Florence and then drove to Pisa.", ["Florence", "Pisa"]),
+        ("The invoice goes to our branch in Tartu, Estonia.", ["Tartu", "Estonia"]),
+        ("They moved here from Upper Snodsbury last year.", ["Upper Snodsbury"]),  # verb cue only
+    ],
+)  # fmt: skip
+def test_places_are_found(text: str, places: list[str]) -> None:
+    assert _types(text).get("LOCATION") == places
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Florence approved the budget.",  # a first name with no place cue
+        "I work for Brookfield Asset Management Inc.",  # a town opening a firm's name
+        "Send it to 12 Baker Street, please.",  # a street, not a place name
+        "Can I withdraw money from an ATM abroad?",  # an abbreviation that is also a town
+    ],
+)
+def test_words_that_only_look_like_places_are_not_locations(text: str) -> None:
+    assert "LOCATION" not in _types(text)
+
+
+def test_a_person_who_shares_a_towns_name_stays_a_person() -> None:
+    found = _types("Austin Reed signed the contract in Dayton, Ohio.")
+    assert found["PERSON"] == ["Austin Reed"]
+    assert found["LOCATION"] == ["Dayton", "Ohio"]
+
+
+def test_the_place_list_is_shipped() -> None:
+    from llmops.guardrails.pii._places import is_place, place_lists
+
+    regions, towns, ambiguous = place_lists()
+    assert len(regions) > 250
+    assert len(towns) > 100_000
+    assert all(map(is_place, ("Järvenpää", "JARVENPAA", "Czech Republic")))
+    assert {"reading", "florence"} <= ambiguous
+    assert not is_place("Xqzville")
+
+
 def test_the_name_list_is_shipped() -> None:
     from llmops.guardrails.pii._gazetteer import is_first_name, is_last_name, name_lists
 
