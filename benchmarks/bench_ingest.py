@@ -9,6 +9,11 @@ against a bare HTTP sink on the same server stack (uvicorn) that only reads each
 200: the cost of the client's encoding and of HTTP, without decoding or storing. The in-process
 exporter (``DuckDBSpanExporter``, no network) and 18 KB inputs are information rows. The client
 and the server share this machine's cores.
+
+Anchor: the same batches sent to a real Phoenix (``phoenix serve``, its OTLP/HTTP receiver) when
+its virtualenv exists (``.venv-phoenix``, made by ``make test-peers``; ``$LLMOPS_PHOENIX_BIN``
+names another ``phoenix``). Phoenix answers 200 once a batch is queued in memory, before its
+database has it: its rate is an upper bound of what it stores.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from _common import BenchResult, Row
+from _common import REPO_ROOT, BenchResult, Row
 
 BATCH = 500
 LLMOPS = Path(sys.executable).with_name("llmops")
@@ -188,6 +193,52 @@ def in_process(spans: list[Any], store: Path) -> float:
     return elapsed
 
 
+def phoenix_python() -> Path | None:
+    """The Python of the virtualenv that holds ``phoenix`` (``make test-peers`` makes it)."""
+    configured = os.environ.get("LLMOPS_PHOENIX_BIN")
+    phoenix = Path(configured) if configured else REPO_ROOT / ".venv-phoenix" / "bin" / "phoenix"
+    python = phoenix.with_name("python")
+    return python if phoenix.exists() and python.exists() else None
+
+
+def phoenix_rate(spans: list[Any], folder: Path) -> tuple[float | None, str]:
+    """Spans/s into a real Phoenix through the same exporter, or None and why not."""
+    python = phoenix_python()
+    if python is None:
+        return None, "no Phoenix virtualenv (make test-peers makes .venv-phoenix)"
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "peers"))
+    from conftest import _LAUNCH, free_port  # its gRPC receiver on loopback, as the tests run it
+
+    port = free_port()
+    env = {**os.environ, "PHOENIX_WORKING_DIR": str(folder / "phoenix"), "PHOENIX_PORT": str(port),
+           "PHOENIX_HOST": "127.0.0.1", "PHOENIX_GRPC_PORT": str(free_port()),
+           "PHOENIX_TELEMETRY_ENABLED": "false", "DO_NOT_TRACK": "1"}  # fmt: skip
+    (folder / "phoenix").mkdir()
+    process = subprocess.Popen(
+        [str(python), "-c", _LAUNCH, "serve"], env=env, cwd=folder / "phoenix",
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    return None, "phoenix serve did not start"
+                time.sleep(0.5)
+        return len(spans) / export_all(spans, url), ""
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
 def server_metric(url: str, name: str) -> float:
     with urllib.request.urlopen(f"{url}/metrics", timeout=30) as reply:
         text = reply.read().decode()
@@ -231,6 +282,7 @@ def run(quick: bool = False) -> BenchResult:
         finally:
             server.stop()
         stored = stored_spans(folder / "home")
+        phoenix, phoenix_skipped = phoenix_rate(spans, folder)
         encode_s = encode_only(spans)
         local_s = in_process(spans, folder / "local-store")
     finally:
@@ -248,6 +300,9 @@ def run(quick: bool = False) -> BenchResult:
             rate, "through llmops server"),
         Row("in-process DuckDBSpanExporter, no network", n / local_s, "spans/s", rate,
             "through llmops server"),
+        Row("Phoenix's receiver: the same exporter and batches (200 when queued)", phoenix,
+            "spans/s", rate, "through llmops server",
+            note=f"skipped: {phoenix_skipped}" if phoenix is None else ""),
         Row("spans in the store after the run", stored, "spans", expected, "spans sent",
             1.0, ">=", "ratio", note="every acknowledged span is there"),
     ]  # fmt: skip

@@ -33,9 +33,11 @@ import bench_hallucination
 import bench_import
 import bench_ingest
 import bench_injection
+import bench_monitor
 import bench_pii
 import bench_query
 import bench_store
+import bench_ui_scale
 from _common import BENCH_DIR, REPO_ROOT, BenchResult, format_table
 
 # Order matters a little: import time first, on a machine nothing else has warmed or loaded.
@@ -50,6 +52,8 @@ BENCHMARKS: dict[str, ModuleType] = {
     "gateway": bench_gateway,
     "decode": bench_decode,
     "ingest": bench_ingest,
+    "ui_scale": bench_ui_scale,
+    "monitor": bench_monitor,
 }
 _PACKAGES = ("llmops", "opentelemetry-sdk", "duckdb", "orjson", "langfuse", "mlflow")
 

@@ -98,7 +98,15 @@ SELECT trace_id, span_id, parent_span_id, name, kind,
 FROM span_rows
 """
 
-_TRACES_VIEW = """
+
+def traces_sql(span_filter: str = "") -> str:
+    """The ``traces`` view's query: one row per trace, aggregated over the span rows that
+    ``span_filter`` (a SQL condition on ``span_rows``, e.g. ``start_ns >= ?``) keeps."""
+    where = f" WHERE {span_filter}" if span_filter else ""
+    return _TRACES_SQL.format(where=where)
+
+
+_TRACES_SQL = """
 SELECT trace_id,
        arg_min(name, [CASE WHEN parent_span_id IS NULL THEN 0 ELSE 1 END, start_ns])
            AS root_name,
@@ -114,7 +122,7 @@ SELECT trace_id,
        any_value(config_name) AS config_name,
        any_value(config_version) AS config_version,
        any_value(service_name) AS service_name
-FROM span_rows
+FROM span_rows{where}
 GROUP BY trace_id
 """
 
@@ -135,7 +143,7 @@ SPANS = TableSpec(
     columns=SPAN_COLUMNS,
     derived=SPAN_DERIVED,
     raw_view="span_rows",
-    views={"spans": _SPANS_VIEW, "traces": _TRACES_VIEW, "usage_by_config": _USAGE_BY_CONFIG_VIEW},
+    views={"spans": _SPANS_VIEW, "traces": traces_sql(), "usage_by_config": _USAGE_BY_CONFIG_VIEW},
 )
 
 register_tables(SPANS)
@@ -186,7 +194,9 @@ _COST_KEYS = (semconv.LLMOPS_COST_USD, semconv.LLMOPS_COST_SOURCE)
 _OWN_SCOPE = "llmops"  # llmops' own spans: priced where the call is made (serving's gateway)
 
 
-def _attributes(attributes: Mapping[str, Any], scope_name: str | None) -> dict[str, Any]:
+def _attributes(
+    attributes: Mapping[str, Any], scope_name: str | None, duration_ns: int
+) -> dict[str, Any]:
     """A span's attributes as a plain dict, every GenAI dialect mapped to today's names
     (``llmops.tracing._dialects``); another instrumentation's span (received over OTLP, or made
     in this process) is priced when it has tokens and no cost."""
@@ -197,7 +207,7 @@ def _attributes(attributes: Mapping[str, Any], scope_name: str | None) -> dict[s
         and not (_COST_KEYS[0] in mapped or _COST_KEYS[1] in mapped)
         and scope_name != _OWN_SCOPE
     ):
-        return _priced(mapped)
+        return _priced(mapped, duration_ns)
     return mapped
 
 
@@ -205,9 +215,10 @@ def _tokens(value: Any) -> int:
     return value if type(value) is int and value > 0 else 0
 
 
-def _priced(attributes: dict[str, Any]) -> dict[str, Any]:
-    """``attributes`` with a cost from the ``price`` hook (serving registers litellm's price
-    map), and where it came from; as they were when no model is named or nothing can price."""
+def _priced(attributes: dict[str, Any], duration_ns: int) -> dict[str, Any]:
+    """``attributes`` with a cost from the ``price`` hook (serving registers its pricing: the
+    prices of the config the span names, else litellm's price map), and where it came from; as
+    they were when no model is named or nothing can price."""
     model = attributes.get(semconv.GEN_AI_RESPONSE_MODEL) or attributes.get(
         semconv.GEN_AI_REQUEST_MODEL
     )
@@ -215,6 +226,9 @@ def _priced(attributes: dict[str, Any]) -> dict[str, Any]:
     if price is None:
         return attributes
     provider = attributes.get(semconv.GEN_AI_PROVIDER_NAME)
+    config_name = attributes.get(semconv.LLMOPS_CONFIG_NAME)
+    config_version = attributes.get(semconv.LLMOPS_CONFIG_VERSION)
+    named = type(config_name) is str and type(config_version) is str and config_version
     found = None
     with handle_internal_errors("price"):
         found = price(
@@ -222,6 +236,8 @@ def _priced(attributes: dict[str, Any]) -> dict[str, Any]:
             provider if isinstance(provider, str) else None,
             _tokens(attributes.get(_INPUT_TOKENS)),
             _tokens(attributes.get(_OUTPUT_TOKENS)),
+            config=(config_name, config_version) if named else None,
+            duration_s=max(duration_ns, 0) / 1e9,
         )
     if found is None:
         return attributes
@@ -252,7 +268,7 @@ def records_to_rows(records: Sequence[SpanRecord]) -> list[dict[str, Any]]:
         trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code,
         status_message, raw_attributes, events, resource, scope_name, _scope_version,
     ) in records:  # fmt: skip
-        attributes = _attributes(raw_attributes, scope_name)
+        attributes = _attributes(raw_attributes, scope_name, end_ns - start_ns)
         if resource is not last_resource:
             last_resource, resource_json = resource, _resource_json(resource)
         append(

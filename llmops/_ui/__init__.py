@@ -7,7 +7,8 @@ uvicorn and Jinja2 come with the ``ui`` extra.
 
 Pages: ``/`` traces, ``/traces/{id}`` waterfall and span detail, ``/configs`` config versions,
 ``/compare?a=NAME@REF&b=NAME@REF`` config diff with eval metric deltas, ``/evals`` and
-``/evals/{run_id}`` eval runs; JSON at ``/api/traces`` and ``/api/traces/{id}``.
+``/evals/{run_id}`` eval runs, ``/monitor`` per-version series charts and drift alerts; JSON at
+``/api/traces`` and ``/api/traces/{id}``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The compare page: two config versions side by side, and their eval runs metric by metric.
 
 ``/compare?a=NAME@REF&b=NAME@REF`` resolves both refs in the config registry, diffs the configs,
-and compares the latest completed eval runs of the two versions on a suite both ran
-(``llmops.eval`` does the statistics). ``/compare?baseline_run=ID&candidate_run=ID`` compares two
-runs directly. Either half degrades to a message when its source is missing.
+compares the latest completed eval runs of the two versions on a suite both ran
+(``llmops.eval`` does the statistics), and charts both versions' production series
+(``window`` and ``since`` as on ``/monitor``; by default hourly over 7 days).
+``/compare?baseline_run=ID&candidate_run=ID`` compares two runs directly. Either half degrades
+to a message when its source is missing.
 """
 
 from __future__ import annotations
@@ -199,6 +201,7 @@ def _sides_of_runs(registry: RegistrySource, comparison: Any) -> ConfigSides | N
 def compare_page(reader: StoreReader, renderer: Renderer, registry: RegistrySource) -> Handler:
     """The ``/compare`` handler."""
     from llmops._ui._evals import compare_choices, default_pair
+    from llmops._ui._monitoring import TimeRange, compare_charts
 
     def handler(request: Request) -> Response:
         params = request.query_params
@@ -208,6 +211,7 @@ def compare_page(reader: StoreReader, renderer: Renderer, registry: RegistrySour
         if bool(a) != bool(b) or bool(base_run) != bool(cand_run):
             raise BadRequest("give both a and b (NAME@REF), or both baseline_run and candidate_run")
         runs = (base_run, cand_run) if base_run else None
+        span = TimeRange.from_query(params, since="7d")
         sides = config_sides(registry, a, b) if a else None
         comparison, eval_message = None, None
         if sides is not None or runs is not None:
@@ -219,6 +223,7 @@ def compare_page(reader: StoreReader, renderer: Renderer, registry: RegistrySour
             cases = case_differences(
                 reader, comparison.baseline_run_id, comparison.candidate_run_id
             )
+        monitor = compare_charts(reader, sides, span) if sides is not None else None
         versions, _ = registry.versions()
         return renderer.page(
             "compare.html",
@@ -234,6 +239,7 @@ def compare_page(reader: StoreReader, renderer: Renderer, registry: RegistrySour
             regressed={(c.case_id, c.metric) for c in comparison.regressed_cases}
             if comparison
             else set(),
+            monitor=monitor,
             choices=compare_choices(versions),
             default_pair=default_pair(versions),
         )

@@ -8,6 +8,8 @@ store of a thousand traces or a million.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -52,15 +54,28 @@ class StoreReader:
     def __init__(self, store_dir: Path, compact_threshold: int = 64) -> None:
         self.store_dir = Path(store_dir)
         self.compact_threshold = compact_threshold
+        self._held = threading.local()
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection with the store's views, its files held for reading during the block."""
+        """A connection with the store's views, its files held for reading during the block.
+
+        Inside another ``connection()`` block of the same thread, that block's connection: a
+        page that asks several questions opens the store once (~50-100 ms on a big store).
+        """
+        held = getattr(self._held, "con", None)
+        if held is not None:
+            yield held
+            return
         from llmops._spanstore import open_store
 
         store = open_store(self.store_dir)
         with store.connection(compact_threshold=self.compact_threshold) as con:
-            yield con
+            self._held.con = con
+            try:
+                yield con
+            finally:
+                self._held.con = None
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run one parameterised query and return its rows as dicts."""
@@ -102,6 +117,9 @@ class TraceFilter:
             header they were sent to ``llmops server`` with.
         errors: Only traces with at least one failed span.
         since: Only traces newer than this duration (``30m``, ``2h``, ``7d``).
+        score: ``METRIC:pass`` or ``METRIC:fail``: only traces whose online score of that metric
+            (``llmops monitor run``) passed, or failed.
+        ids: Only these traces (comma-separated ids; an alert's traces).
     """
 
     q: str = ""
@@ -110,6 +128,8 @@ class TraceFilter:
     project: str = ""
     errors: bool = False
     since: str = ""
+    score: str = ""
+    ids: str = ""
     sort: str = "time"
     page: int = 1
     limit: int = 50
@@ -134,6 +154,8 @@ class TraceFilter:
             project=(params.get("project") or "").strip(),
             errors=errors in ("1", "true", "on"),
             since=since,
+            score=_score_param(params),
+            ids=_ids_param(params),
             sort=sort,
             page=page,
             limit=limit,
@@ -165,6 +187,10 @@ class TraceFilter:
         if self.since:
             clauses.append("start_time >= ?")
             params.append(_cutoff(self.since))
+        if self.score or self.ids:
+            online_clauses, online_params = _online_where(self.score, self.ids)
+            clauses += online_clauses
+            params += online_params
         return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
     def url(self, path: str = "/", **changes: Any) -> str:
@@ -177,12 +203,52 @@ class TraceFilter:
             "project": changed.project,
             "errors": "1" if changed.errors else "",
             "since": changed.since,
+            "score": changed.score,
+            "ids": changed.ids,
             "sort": "" if changed.sort == "time" else changed.sort,
             "page": "" if changed.page == 1 else str(changed.page),
             "limit": "" if changed.limit == 50 else str(changed.limit),
         }
         query = urlencode({k: v for k, v in fields.items() if v})
         return f"{path}?{query}" if query else path
+
+
+_SCORE = re.compile(r"^([\w.-]{1,64}):(pass|fail)$")
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_IDS = 100
+
+
+def _score_param(params: Mapping[str, str]) -> str:
+    score = (params.get("score") or "").strip()
+    if score and not _SCORE.match(score):
+        raise BadRequest(f"score={score!r}: expected METRIC:pass or METRIC:fail")
+    return score
+
+
+def _ids_param(params: Mapping[str, str]) -> str:
+    ids = [i.strip().lower() for i in (params.get("ids") or "").split(",") if i.strip()]
+    bad = next((i for i in ids if not _TRACE_ID.match(i)), None)
+    if bad is not None:
+        raise BadRequest(f"ids: {bad!r} is not a trace id")
+    if len(ids) > MAX_IDS:
+        raise BadRequest(f"ids: {len(ids)} trace ids, at most {MAX_IDS}")
+    return ",".join(ids)
+
+
+def _online_where(score: str, ids: str) -> tuple[list[str], list[Any]]:
+    """Clauses for the ``score`` and ``ids`` filters: semi-joins on the online scores, a list."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if score:
+        metric, _, result = score.rpartition(":")
+        clauses.append(
+            "trace_id IN (SELECT trace_id FROM monitor_scores WHERE metric = ? AND passed = ?)"
+        )
+        params += [metric, result == "pass"]
+    if ids:
+        clauses.append("list_contains(?, trace_id)")
+        params.append(ids.split(","))
+    return clauses, params
 
 
 def _cutoff(since: str) -> datetime:
@@ -201,9 +267,68 @@ _TRACE_COLUMNS = (
 )
 
 
+# Unfiltered and newest first, the list reads the newest spans only: those that started since
+# the page's last root span (a span without a parent) did, less a margin for clocks that differ
+# between services. A page then costs about the same on a store of ten million spans as on one
+# of a hundred thousand. A trace that runs on for longer than the margin shows there with the
+# spans in the window; one whose root span has not arrived shows while its spans are in the
+# window. The total is exact (distinct trace ids: about half of the page's time at 10M spans).
+# Filters and other orders read the whole ``traces`` view.
+_WINDOW_MARGIN_NS = 10 * 60 * 10**9
+_FIRST_LOOKBACK_NS = 3600 * 10**9
+_LONGEST_LOOKBACK_NS = 366 * 24 * _FIRST_LOOKBACK_NS
+
+
 def list_traces(reader: StoreReader, filters: TraceFilter) -> tuple[list[dict[str, Any]], int]:
     """One page of traces matching ``filters``, and how many match in all."""
+    from llmops._query import dict_rows
+
     where, params = filters.where()
+    if where or filters.sort != "time":
+        return _all_traces(reader, filters, where, params)
+    wanted = filters.page * filters.limit
+    with reader.connection() as con:
+        cut = _nth_newest_root(con, wanted)
+        if cut is None:  # fewer root spans than that: the window would be the whole store
+            return _all_traces(reader, filters, where, params)
+        from llmops._spanstore import traces_sql
+
+        rows = dict_rows(
+            con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM ({traces_sql('start_ns >= ?')}) "
+                "ORDER BY start_time DESC, trace_id LIMIT ? OFFSET ?",
+                [cut - _WINDOW_MARGIN_NS, filters.limit, wanted - filters.limit],
+            )
+        )
+        counted = con.execute("SELECT count(DISTINCT trace_id) FROM span_rows").fetchone()
+    return rows, int(counted[0]) if counted else 0
+
+
+def _nth_newest_root(con: duckdb.DuckDBPyConnection, n: int) -> int | None:
+    """The start of the ``n``-th newest root span; None when there are fewer.
+
+    Looked for in the last hour first, then in 8 times as long, and so on: a bound on the start
+    lets the scan skip the row groups whose start times all fall before it (rows are written in
+    about the order they start).
+    """
+    lookback = _FIRST_LOOKBACK_NS
+    now = time.time_ns()
+    while True:
+        bounded = lookback < _LONGEST_LOOKBACK_NS
+        found = con.execute(
+            "SELECT start_ns FROM span_rows WHERE parent_span_id IS NULL AND start_ns >= ? "
+            "ORDER BY start_ns DESC LIMIT 1 OFFSET ?",
+            [now - lookback if bounded else -(2**63), n - 1],
+        ).fetchone()
+        if found is not None or not bounded:
+            return None if found is None else int(found[0])
+        lookback *= 8
+
+
+def _all_traces(
+    reader: StoreReader, filters: TraceFilter, where: str, params: list[Any]
+) -> tuple[list[dict[str, Any]], int]:
+    """:func:`list_traces` over the whole ``traces`` view."""
     order = _TRACE_SORTS[filters.sort]
     rows = reader.rows(
         f"SELECT {_TRACE_COLUMNS}, count(*) OVER () AS total FROM traces {where} "
@@ -227,8 +352,11 @@ def check_id(value: str, what: str) -> str:
 
 
 def resolve_trace_id(reader: StoreReader, trace_id: str) -> str:
-    """The full id of the one trace whose id is, or starts with, ``trace_id``."""
+    """The full id of the one trace whose id starts with ``trace_id``; a whole id as it is
+    (whether that trace is there, the queries that read it say)."""
     trace_id = check_id(trace_id, "trace")
+    if len(trace_id) == 32:  # a whole id: whether it is there, the next query says
+        return trace_id
     found = reader.rows(
         "SELECT DISTINCT trace_id FROM span_rows WHERE starts_with(trace_id, ?) LIMIT 2",
         [trace_id],
@@ -246,7 +374,11 @@ _SPAN_COLUMNS = (
 
 
 def trace_spans(reader: StoreReader, trace_id: str) -> list[dict[str, Any]]:
-    """The spans of one trace in start order (at most ``MAX_SPANS``); ``NotFound`` if none."""
+    """The spans of one trace in start order (at most ``MAX_SPANS``); ``NotFound`` if none.
+
+    Found by equality on the whole id: the segments' Bloom filters skip the row groups
+    without it, so a trace costs about the same in a store of any size.
+    """
     rows = reader.rows(
         f"SELECT {_SPAN_COLUMNS} FROM span_rows WHERE trace_id = ? "
         "ORDER BY start_ns, span_id LIMIT ?",

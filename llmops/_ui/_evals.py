@@ -45,10 +45,9 @@ class RegistrySource:
             return "Config versions live in MLflow, which is not installed: " + (
                 "pip install 'llmops[registry]'"
             )
-        uri = self.get().tracking_uri
-        if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
+        if not self.get().exists():
             return (
-                f"No config registry yet ({uri}). Register a config with "
+                f"No config registry yet ({self.get().tracking_uri}). Register a config with "
                 "`llmops config register FILE` or run `llmops quickstart`."
             )
         return None

@@ -1,4 +1,5 @@
-"""Trace pages: the list with filters and paging, one trace's waterfall and span detail, JSON."""
+"""Trace pages: the list with filters and paging, one trace's waterfall, span detail and online
+scores, JSON; and the monitoring page."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmops._ui import _data
 from llmops._ui._data import PAGE_SIZES, StoreReader, TraceFilter
+from llmops._ui._monitoring import monitor_page, trace_scores
 from llmops._ui._trace import span_detail, span_json, waterfall
 from llmops._ui._web import Renderer, html_page, json_api, json_response
 
@@ -27,15 +29,20 @@ def _pages(total: int, page: int, limit: int) -> dict[str, Any]:
     }
 
 
-def _trace_payload(reader: StoreReader, raw_id: str) -> tuple[str, dict[str, Any], list[Any]]:
-    trace_id = _data.resolve_trace_id(reader, raw_id)
-    summary = _data.trace_summary(reader, trace_id)
-    spans = _data.trace_spans(reader, trace_id)
-    return trace_id, summary, spans
+def _trace_payload(
+    reader: StoreReader, raw_id: str
+) -> tuple[str, dict[str, Any], list[Any], list[dict[str, Any]]]:
+    """One trace's full id, summary, spans and online scores, read on one connection."""
+    with reader.connection():
+        trace_id = _data.resolve_trace_id(reader, raw_id)
+        summary = _data.trace_summary(reader, trace_id)
+        spans = _data.trace_spans(reader, trace_id)
+        scores = trace_scores(reader, trace_id)
+    return trace_id, summary, spans, scores
 
 
 def routes(reader: StoreReader, renderer: Renderer) -> list[Route]:
-    """The trace pages and the JSON API over ``reader``'s store."""
+    """The trace pages, the monitoring page and the JSON API over ``reader``'s store."""
     from starlette.responses import RedirectResponse
     from starlette.routing import Route
 
@@ -58,7 +65,7 @@ def routes(reader: StoreReader, renderer: Renderer) -> list[Route]:
     @page
     def trace_page(request: Request) -> Response:
         raw_id = request.path_params["trace_id"]
-        trace_id, summary, spans = _trace_payload(reader, raw_id)
+        trace_id, summary, spans, scores = _trace_payload(reader, raw_id)
         if trace_id != raw_id:  # a prefix: send the browser to the trace's own address
             return RedirectResponse(f"/traces/{trace_id}", status_code=302)
         rows = waterfall(spans)
@@ -78,6 +85,7 @@ def routes(reader: StoreReader, renderer: Renderer) -> list[Route]:
             detail=span_detail(selected, start_ns),
             truncated=len(spans) >= _data.MAX_SPANS,
             max_spans=_data.MAX_SPANS,
+            scores=scores,
         )
 
     @json_api
@@ -90,12 +98,15 @@ def routes(reader: StoreReader, renderer: Renderer) -> list[Route]:
 
     @json_api
     def trace_api(request: Request) -> Response:
-        _, summary, spans = _trace_payload(reader, request.path_params["trace_id"])
-        return json_response({"trace": summary, "spans": [span_json(s) for s in spans]})
+        _, summary, spans, scores = _trace_payload(reader, request.path_params["trace_id"])
+        return json_response(
+            {"trace": summary, "spans": [span_json(s) for s in spans], "scores": scores}
+        )
 
     return [
         Route("/", traces_page),
         Route("/traces/{trace_id}", trace_page),
         Route("/api/traces", traces_api),
         Route("/api/traces/{trace_id}", trace_api),
+        Route("/monitor", page(monitor_page(reader, renderer))),
     ]

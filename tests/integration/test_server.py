@@ -252,6 +252,44 @@ def test_the_stock_python_exporter_lands_every_dialect_priced(server: Server) ->
     assert messages == [{"role": "user", "parts": [{"type": "text", "content": "hello"}]}]
 
 
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
+def test_a_span_naming_a_registered_config_is_priced_from_its_prices(server: Server) -> None:
+    config = llmops.AgentConfig(
+        name="priced-bot",
+        model={"provider": "openai", "id": "gpt-4o-mini"},
+        pricing={"input_per_token": 1e-6, "output_per_token": 3e-6},
+    )
+    llmops.configs().register(config)  # the server's registry: the same LLMOPS_HOME
+    provider = TracerProvider(resource=Resource.create({"service.name": "priced"}))
+    memory = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("third.party")
+    names = {"registered": ("priced-bot", config.version), "unknown": ("priced-bot", "ab" * 32)}
+    for span_name, (config_name, version) in names.items():
+        with tracer.start_as_current_span(span_name, kind=SpanKind.CLIENT) as span:
+            span.set_attributes(
+                {
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.request.model": "gpt-4o-mini",
+                    "gen_ai.usage.input_tokens": 1000,
+                    "gen_ai.usage.output_tokens": 100,
+                    "llmops.config.name": config_name,
+                    "llmops.config.version": version,
+                }
+            )
+    provider.shutdown()
+    body = encode_spans(memory.get_finished_spans()).SerializeToString()
+    assert post(server.traces, body, PROTOBUF, timeout=120)[0] == 200
+    rows = {
+        row["name"]: (row["cost_usd"], json.loads(row["attributes"])["llmops.cost.source"])
+        for row in stored("SELECT name, cost_usd, attributes FROM spans")
+    }
+    assert rows["registered"] == (pytest.approx(1000 * 1e-6 + 100 * 3e-6), "config:per_token")
+    assert rows["unknown"][0] == pytest.approx(stored_cost("gpt-4o-mini", 1000, 100))
+    assert rows["unknown"][1].startswith("litellm-price-map:")
+
+
 def stored_cost(model: str, input_tokens: int, output_tokens: int) -> float:
     from llmops.serving._litellm import price_from_map
 

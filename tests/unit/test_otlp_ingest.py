@@ -599,8 +599,16 @@ def _record(attributes: dict[str, Any]) -> SpanRecord:
 def fake_prices() -> Iterator[list[tuple[Any, ...]]]:
     calls: list[tuple[Any, ...]] = []
 
-    def price(model: str, provider: str | None, inputs: int, outputs: int) -> tuple[float, str]:
-        calls.append((model, provider, inputs, outputs))
+    def price(
+        model: str,
+        provider: str | None,
+        inputs: int,
+        outputs: int,
+        *,
+        config: tuple[str, str] | None,
+        duration_s: float,
+    ) -> tuple[float, str]:
+        calls.append((model, provider, inputs, outputs, config, duration_s))
         return inputs * 0.01 + outputs * 0.02, "test-prices"
 
     _hooks.register("price", price)
@@ -617,8 +625,25 @@ def test_the_row_mapper_prices_spans_without_a_cost(fake_prices: list[tuple[Any,
     assert rows[0]["attributes"][semconv.LLMOPS_COST_SOURCE] == "test-prices"
     assert rows[1]["attributes"][semconv.LLMOPS_COST_USD] == 1.5
     assert semconv.LLMOPS_COST_USD not in rows[2]["attributes"]
-    assert fake_prices == [("m", "p", 10, 0)]
+    assert fake_prices == [("m", "p", 10, 0, None, 1e-9)]
     assert "llmops.cost.usd" not in unpriced  # the record's own mapping is never changed
+
+
+def test_a_span_naming_a_config_is_priced_with_it(fake_prices: list[tuple[Any, ...]]) -> None:
+    named = {
+        "gen_ai.request.model": "m",
+        "gen_ai.usage.output_tokens": 4,
+        semconv.LLMOPS_CONFIG_NAME: "bot",
+        semconv.LLMOPS_CONFIG_VERSION: "ab12",
+    }
+    half = dict(named)  # a version alone names no config
+    del half[semconv.LLMOPS_CONFIG_NAME]
+    records = [_record(named)._replace(end_ns=2_000_000_001), _record(half)]
+    records_to_rows(records)
+    assert fake_prices == [
+        ("m", None, 0, 4, ("bot", "ab12"), pytest.approx(2.0)),
+        ("m", None, 0, 4, None, 1e-9),
+    ]
 
 
 def test_llmops_own_spans_are_priced_where_the_call_is_made(
