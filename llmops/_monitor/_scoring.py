@@ -34,13 +34,15 @@ import orjson
 
 from llmops._errors import ConfigError
 from llmops._internal import logger
-from llmops.tracing import semconv
+from llmops.tracing import semconv, tags
 
 BUILTIN_METRICS = ("hallucination", "injection", "pii")
 DEFAULT_METRICS = ("hallucination", "injection")
 QUALITY_METRICS = frozenset({"hallucination", "hallucination_judge"})  # and user metrics
 EVALUATION_EVENT = "gen_ai.evaluation.result"
 _NOT_ROOTS = ("eval.case",)  # an eval suite's own traces are scored by the suite
+# Tags the traces scoring makes (a judge's model calls): the scorer never scores its own work.
+MONITOR_TAG = "llmops.monitor"
 
 
 @dataclass(frozen=True)
@@ -222,12 +224,15 @@ class OnlineScorer:
             "r.name NOT IN (SELECT unnest($not_roots))",
             "NOT EXISTS (SELECT 1 FROM monitor_score_rows s "
             "WHERE s.trace_id = r.trace_id AND s.scorer = $scorer)",
+            "coalesce(json_extract_string(r.attributes, $tags_path), '') NOT LIKE $own",
         ]
         params: dict[str, Any] = {
             "start": start,
             "until": now_ns - settle,
             "not_roots": list(_NOT_ROOTS),
             "scorer": rules.name,
+            "tags_path": f'$."{semconv.LLMOPS_TAGS}"',
+            "own": f'%"{MONITOR_TAG}"%',
         }
         if rules.names:
             clauses.append("r.name IN (SELECT unnest($names))")
@@ -305,7 +310,8 @@ class OnlineScorer:
             ):
                 continue
             try:
-                result = scorer(item)
+                with tags(MONITOR_TAG):  # a judge's calls are traced, and never scored
+                    result = scorer(item)
             except Exception as exc:  # a metric that fails is a row, never a stopped scorer
                 result = {"status": "error", "explanation": f"{type(exc).__name__}: {exc}"}
             results.append({"metric": metric, **result})
