@@ -36,7 +36,12 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from llmops._credentials import Hit
 from llmops.guardrails.pii._gazetteer import is_first_name, is_last_name
-from llmops.guardrails.pii._post import ADDRESS_WORDS, ORGANISATION_AFTER, ORGANISATION_WORDS
+from llmops.guardrails.pii._post import (
+    ADDRESS_WORDS,
+    ORGANISATION_AFTER,
+    ORGANISATION_WORDS,
+    first_line,
+)
 
 PLACES_PATH = Path(__file__).resolve().parent.parent / "_data" / "pii_places.json.gz"
 SCORE_KNOWN = 0.85
@@ -110,11 +115,7 @@ def clean_location(text: str, hit: Hit) -> Hit | None:
     dropped; a leading article is cut (``the Netherlands``).
     """
     entity, start, end, score, detector = hit
-    span = text[start:end]
-    for stop in ("\n", "\r", "\\", "\t"):
-        cut = span.find(stop)
-        if cut >= 0:
-            span = span[:cut]
+    span = first_line(text[start:end])
     article = _LEADING_ARTICLE.match(span)
     lead = article.end() if article else 0
     name = span[lead:].rstrip(" .,;:!?'\"’)(-")

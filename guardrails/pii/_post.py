@@ -80,14 +80,19 @@ _MAX_NAME_WORDS = 500
 REPEAT_SCORE = 0.6
 
 
-def clean_person(text: str, hit: Hit) -> Hit | None:
-    """The PERSON hit cut at a line break and trimmed, or None when it is not a name."""
-    entity, start, end, score, detector = hit
-    span = text[start:end]
+def first_line(span: str) -> str:
+    """``span`` up to its first line break, tab or backslash (an escaped break)."""
     for stop in ("\n", "\r", "\\", "\t"):
         cut = span.find(stop)
         if cut >= 0:
             span = span[:cut]
+    return span
+
+
+def clean_person(text: str, hit: Hit) -> Hit | None:
+    """The PERSON hit cut at a line break and trimmed, or None when it is not a name."""
+    entity, start, end, score, detector = hit
+    span = first_line(text[start:end])
     stripped = span.rstrip(" .,;:!?'\"’)(-")
     lead = len(stripped) - len(stripped.lstrip(" .,;:'\"(-"))
     stripped = stripped[lead:]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import pytest
+from monitor_agent import RIGHT, WRONG, config, steady_clock, support_bot
 from typer.testing import CliRunner
 
 import llmops
-from llmops import AgentConfig
 from llmops._cli._main import app
 from llmops._monitor import OnlineScorer, Rules
 from llmops._monitor._canary import analyse
@@ -20,43 +19,13 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::DeprecationWarning", "ignore::FutureWarning", "ignore::UserWarning"
 )
 
-DOCS = ["The Pro plan costs 30 dollars per month and includes priority support."]
-RIGHT = "The Pro plan costs 30 dollars per month."
-WRONG = "The Pro plan costs 45 dollars per month."
-
-
-def config(prompt: str) -> AgentConfig:
-    return AgentConfig.model_validate(
-        {
-            "name": "support-bot",
-            "model": {"provider": "openai", "id": "gemma-3-270m"},
-            "prompts": {"system": {"template": prompt}},
-        }
-    )
-
-
 PROD = config("Answer from the docs.")
 CAND = config("Answer from the docs, in one sentence.")
 
 
-@llmops.tool
-def search_docs(query: str) -> list[str]:
-    return DOCS
-
-
-@llmops.agent
-def support_bot(question: str, *, answer: str) -> str:
-    search_docs(question)
-    return answer
-
-
 @pytest.fixture(autouse=True)
-def steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every trace lasts exactly as long: latency is not what these tests are about."""
-    import opentelemetry.sdk.trace as sdk_trace
-
-    ticks = itertools.count(time.time_ns() - 10**9, 1_000)
-    monkeypatch.setattr(sdk_trace, "time_ns", lambda: next(ticks))
+def _steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    steady_clock(monkeypatch)
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ detector, in a real store), and only that one; alerts go to the store, a file an
 from __future__ import annotations
 
 import http.server
-import itertools
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+from monitor_agent import RIGHT, WRONG, config, steady_clock, support_bot
 from typer.testing import CliRunner
 
 import llmops
@@ -22,45 +21,13 @@ from llmops._cli._main import app
 from llmops._monitor import OnlineScorer, Rules
 from llmops._monitor._check import check
 
-DOCS = ["The Pro plan costs 30 dollars per month and includes priority support."]
-RIGHT = "The Pro plan costs 30 dollars per month."
-WRONG = "The Pro plan costs 45 dollars per month."
-
-
-def config(prompt: str) -> AgentConfig:
-    return AgentConfig.model_validate(
-        {
-            "name": "support-bot",
-            "model": {"provider": "openai", "id": "gemma-3-270m"},
-            "prompts": {"system": {"template": prompt}},
-        }
-    )
-
-
 TURNS_BAD = config("Answer from the docs.")
 STAYS_GOOD = config("Answer from the docs, briefly.")
 
 
-@llmops.tool
-def search_docs(query: str) -> list[str]:
-    return DOCS
-
-
-@llmops.agent
-def support_bot(question: str, *, answer: str) -> str:
-    search_docs(question)
-    return answer
-
-
 @pytest.fixture(autouse=True)
-def steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Spans read a clock that moves 1 µs per reading: every trace here lasts exactly as long,
-    so latency cannot drift (on a busy 2-core machine, later traces run slower: a real p95
-    drift this test is not about)."""
-    import opentelemetry.sdk.trace as sdk_trace
-
-    ticks = itertools.count(time.time_ns() - 10**9, 1_000)
-    monkeypatch.setattr(sdk_trace, "time_ns", lambda: next(ticks))
+def _steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    steady_clock(monkeypatch)
 
 
 def serve(version: AgentConfig, good: int, bad: int) -> None:
