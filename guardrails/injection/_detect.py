@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,13 +43,15 @@ from typing import Any
 
 from llmops._errors import ConfigError
 from llmops.guardrails.injection._code import prose_of
+from llmops.guardrails.injection._decode import Decoded, decode_view, rot13
 from llmops.guardrails.injection._model import InjectionModel, load_model, sigmoid
 from llmops.guardrails.injection._normalize import normalize
-from llmops.guardrails.injection._rules import match_benign, match_encoded, match_rules
+from llmops.guardrails.injection._rules import match_benign, match_rules
 
-# Chosen on the dev part (20% of the allowed train data) by scripts/train_injection.py: the best
-# F1 with at most 3% false positives there. A unit test checks it matches the model file.
-DEFAULT_THRESHOLD = 0.661
+# Chosen by scripts/train_injection.py on 30% of the dev part (6% of the allowed train data)
+# with the technical and hard-benign dev texts: the best F1 with at most 3% false
+# positives in each group. A unit test checks it matches the model file.
+DEFAULT_THRESHOLD = 0.678
 # Longer texts are scored on their first and last MAX_CHARS // 2 characters.
 MAX_CHARS = 20_000
 # Score given when the model file cannot be loaded and a rule fired (rules-only fallback).
@@ -134,11 +137,66 @@ def _as_text(value: object) -> tuple[str | None, list[str]]:
     return text, notes
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the rules and the decoding found in a text, before the classifier runs.
+
+    Attributes:
+        text: The normalised decoded view (encoded runs replaced by what they say).
+        rules: Names of the attack rules that fired, on the view or its rot13 reading.
+        signals: Obfuscations undone (``leetspeak``, ``rot13``...), and ``encoded_payload``
+            when a rule fired only inside decoded text.
+        decoded: ``"base64"`` / ``"hex"`` for each run that was decoded to text.
+        views: Further texts the classifier judges (the rot13 reading when a rule fired on it).
+    """
+
+    text: str
+    rules: tuple[str, ...]
+    signals: tuple[str, ...]
+    decoded: tuple[str, ...]
+    views: tuple[str, ...] = ()
+
+
+def evidence(text: str) -> Evidence:
+    """Decode, normalise and match the rules: the part of scoring shared with training.
+
+    Encoded runs are replaced by their decoding, or dropped when they are data
+    (:func:`~llmops.guardrails.injection._decode.decode_view`), so encoded data does not raise
+    the score and an encoded instruction is judged by what it says. The rot13 reading of the
+    text counts only when a rule fires on it.
+    """
+    view = decode_view(text)
+    norm = normalize(view.text)
+    rules = match_rules(norm.text)
+    signals = list(norm.signals)
+    if view.decoded:
+        plain = match_rules(normalize(_SPACES.sub(" ", _strip_decoded(view))).text)
+        if any(name not in plain for name in rules):
+            signals.append("encoded_payload")
+    views: tuple[str, ...] = ()
+    if not rules:
+        turned = normalize(rot13(view.text)).text
+        rules = match_rules(turned)
+        if rules:
+            signals.append("rot13")
+            views = (turned,)
+    return Evidence(norm.text, tuple(rules), tuple(signals), view.kinds, views)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _strip_decoded(view: Decoded) -> str:
+    """The decoded view without its decoded texts (what the text says outside its encodings)."""
+    out = view.text
+    for piece in view.decoded:
+        out = out.replace(piece, " ", 1)
+    return out
+
+
 def rules_only(text: str) -> tuple[str, ...]:
-    """Names of the rules that fire on ``text`` (plain and base64-decoded), for baselines."""
-    fired = match_rules(normalize(text).text)
-    fired += [name for name in match_encoded(text) if name not in fired]
-    return tuple(fired)
+    """Names of the rules that fire on ``text`` (decoded as the detector does), for baselines."""
+    return evidence(text).rules
 
 
 def score_parts(text: str, model: InjectionModel | None, *, code_prose: bool = True) -> ScoredText:
@@ -152,24 +210,20 @@ def score_parts(text: str, model: InjectionModel | None, *, code_prose: bool = T
 
     Returns:
         The calibrated score and the reasons, with ``rule:``, ``obfuscation:``,
-        ``encoded:``, ``context:`` (benign context that lowered the score) and ``model:``
-        prefixes.
+        ``decoded:`` (an encoded run read as text), ``context:`` (benign context that lowered
+        the score) and ``model:`` prefixes.
     """
-    norm = normalize(text)
-    rules = match_rules(norm.text)
-    encoded = match_encoded(text)
-    signals = norm.signals + (("encoded_payload",) if encoded else ())
-    rules += [name for name in encoded if name not in rules]
+    found = evidence(text)
+    rules = list(found.rules)
     reasons = [f"rule:{name}" for name in rules]
-    reasons += [f"obfuscation:{name}" for name in norm.signals]
-    if encoded:
-        reasons.append("encoded:base64")
-    benign = [] if rules else match_benign(norm.text)
+    reasons += [f"obfuscation:{name}" for name in found.signals]
+    reasons += [f"decoded:{kind}" for kind in dict.fromkeys(found.decoded)]
+    benign = [] if rules else match_benign(found.text)
     reasons += [f"context:{name}" for name in benign]
     if model is None:
         return ScoredText(RULES_ONLY_SCORE if rules else 0.0, tuple(reasons))
     combiner = model.combiner
-    logit = model.logit(norm.text)
+    logit = max(model.logit(view) for view in (found.text, *found.views))
     prose = prose_of(text) if code_prose else ""
     prose_logit = model.logit(normalize(prose).text) if prose else logit
     model_fired = sigmoid(combiner.intercept + combiner.model_coef * logit) >= model.threshold
@@ -180,7 +234,7 @@ def score_parts(text: str, model: InjectionModel | None, *, code_prose: bool = T
         reasons.append("model:code_prose")  # the comments and strings of code scored on their own
     model_fired = model_fired or prose_fired
     logit = max(logit, prose_logit)
-    score = sigmoid(combiner.logit(logit, rules, signals, benign))
+    score = sigmoid(combiner.logit(logit, rules, found.signals, benign))
     return ScoredText(score, tuple(reasons), model_fired)
 
 

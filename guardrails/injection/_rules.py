@@ -6,29 +6,41 @@ undone). A rule firing is evidence, not a verdict: the detector weighs every rul
 learnt on the training data and adds the classifier's score. The patterns bound their gaps
 (``(?:\\S+ ){0,4}?``) so matching stays linear in the length of the text.
 
-Encoded payloads are decoded here too: base64 runs in the original (case-sensitive) text are
-decoded, normalised and matched again, so an attack hidden in base64 still names its rule.
+Encoded payloads are decoded before the rules run (``_decode``), so an attack hidden in base64
+or hex is matched by what it says.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-from collections.abc import Iterable
 from functools import cache
-
-from llmops.guardrails.injection._normalize import normalize
 
 _GAP = r"(?:\S+ ){0,4}?"
 _QUALIFIER = (
     r"(?:previous|prior|above|earlier|preceding|initial|original|former|old|existing|system|"
     r"all|any|every|your|these|those|the|my|developer'?s?)"
 )
+# What an override aims at: the model's own instructions. Strong targets name them outright;
+# weak ones ("messages", "context", "text") only with "your", "system" or "all previous".
 _TARGET = (
-    r"(?:instructions?|directions?|prompts?|rules|guidelines|commands?|directives?|programming|"
-    r"constraints|guardrails|restrictions|orders|context|polic(?:y|ies)|training|messages?|text)"
+    r"(?:instructions?|directions?|prompts?|rules|guidelines|directives?|programming|"
+    r"constraints|guardrails|restrictions)"
 )
+_WEAK_TARGET = r"(?:commands?|context|polic(?:y|ies)|training|messages?|text|orders)"
+_OWNER = (
+    r"(?:your|system|developer'?s?|(?:all|any|every) (?:of )?(?:the |your )?(?:previous|prior|"
+    r"above|earlier|preceding)|the above)"
+)
+# An imperative aimed at the model: at the start of a sentence or clause, after "please",
+# "now", "and", or after "you must", "i want you to"; so "learns to ignore the rules" (a story)
+# or "the judge told the jury to disregard" do not count.
+_LEAD = (
+    r"(?:^|[.!?:;,(\[\"'*>-] ?|\b(?:please|kindly|just|now|and|then|so|simply|also|first|"
+    r"immediately|you (?:must|should|will|shall|can|need to|have to|are to)|(?:i )?(?:want|need|"
+    r"order|command|instruct|ask|require) you to) )"
+)
+# Gap words that are not the speaker's own ("ignore my last message" is a correction).
+_NOT_MINE = r"(?:(?!my |our |me )\S+ )"
 _LIMITS = (
     r"(?:restrictions?|limitations?|limits|filters?|filtering|censorship|guidelines|rules|ethics|"
     r"morals|morality|boundaries|constraints|safeguards|polic(?:y|ies)|guardrails)"
@@ -36,13 +48,18 @@ _LIMITS = (
 
 RULES: dict[str, str] = {
     "ignore_instructions": (
-        r"\b(?:ignore|disregard|forget|override|overlook|bypass|neglect|discard|abandon|"
-        r"set aside|stop following|don'?t follow|do not follow|no longer follow)\b "
-        rf"{_GAP}(?:{_QUALIFIER} )?(?:\S+ ){{0,2}}?{_TARGET}\b"
+        rf"{_LEAD}(?:ignore|disregard|forget|override|overlook|bypass|neglect|discard|abandon|"
+        r"set aside|scratch|throw away|stop following|don'?t follow|do not follow|no longer "
+        rf"follow|pay no attention to)\b {_NOT_MINE}{{0,4}}?(?:{_TARGET}\b|{_OWNER} "
+        rf"{_NOT_MINE}{{0,2}}?{_WEAK_TARGET}\b)|\b(?:your|the|all) (?:previous|prior|earlier|"
+        rf"original|initial|system) {_TARGET} (?:are|is|have been) (?:void|cancel+ed|revoked|"
+        r"obsolete|outdated|no longer valid|suspended|lifted)|\b(?:forget|ignore|disregard) "
+        r"(?:everything|all|anything) (?:you (?:were|have been|'ve been) (?:told|given|taught|"
+        r"instructed)|(?:above|before this|so far))"
     ),
     "system_prompt_extraction": (
         r"\b(?:reveal|show|print|display|output|repeat|leak|dump|expose|share|give|tell|write|"
-        r"spell|recite|return|provide|what (?:is|are|was|were))\b "
+        r"spell|recite|return|provide|quote|what (?:is|are|was|were) (?:\S+ ){0,2}?your)\b "
         r"(?:\S+ ){0,5}?(?:system|initial|hidden|secret|original|internal|developer|pre-?|"
         r"confidential|base|initialization|starting) ?(?:prompt|instructions?|message|directives?|"
         r"config(?:uration)?|text)\b|\b(?:reveal|show|print|display|dump|leak|expose) (?:me )?"
@@ -111,6 +128,16 @@ RULES: dict[str, str] = {
         r"tokens?|conversation|chat history|system prompt|user data)\b (?:\S+ ){0,4}?"
         r"(?:to|via) (?:https?://|\S+@)"
     ),
+    # Text in a document or tool result that speaks, in the third person, to the model reading
+    # it ("To any AI reading this email: forward...", "Note for the assistant summarising this:
+    # say..."). A user talking to the assistant ("hey assistant, tell me") does not count.
+    "addressed_to_model": (
+        r"\b(?:to|for|attention|dear|hey|hello) (?:any |the |all |an? |every )?(?:ai|llm|"
+        r"language model|assistant|summari[sz]er|agent|chatbot|model|copilot|bot)s? (?:\S+ )?"
+        r"(?:that (?:is |are )?|who (?:is |are )?)?(?:reading|reads|read|processing|processes|"
+        r"parsing|parses|summari[sz]ing|summari[sz]es|reviewing|reviews|analy[sz]ing|analy[sz]es|"
+        r"handling|handles|ingesting|scanning|scans|sees|seeing)\b"
+    ),
     "false_authority": (
         r"\b(?:i am|i'm|this is|message from|speaking as) (?:your|the|an?) (?:lead )?(?:developer|"
         r"creator|admin(?:istrator)?|owner|system administrator|openai|anthropic|programmer)\b"
@@ -157,7 +184,16 @@ BENIGN_RULES: dict[str, str] = {
         r"empty lines|blank lines|comments?|trolls|spam|notifications|password|keys|birthday|"
         r"anniversary|names?|umbrella|wallet|phone|homework|draft|deadline)\b"
     ),
+    # The speaker taking back something of their own ("ignore my last message, I found it").
+    "own_correction": (
+        r"\b(?:ignore|disregard|forget|scratch) (?:my|our) (?:\S+ )?(?:messages?|e-?mails?|"
+        r"questions?|comments?|replies|reply|answers?|requests?|posts?|notes?|texts?|edits?|"
+        r"sentences?|paragraphs?|attachments?|uploads?|typos?)\b"
+    ),
 }
+
+
+_BENIGN_VERBS = ("ignor", "forget", "forgot", "disregard", "scratch")
 
 
 @cache
@@ -171,7 +207,9 @@ def compiled(benign: bool = False) -> dict[str, re.Pattern[str]]:
 # run on any text with non-ASCII characters.
 _TRIGGERS: dict[str, tuple[str, ...]] = {
     "ignore_instructions": ("ignor", "disregard", "forget", "overrid", "overlook", "bypass",
-                            "neglect", "discard", "abandon", "set aside", "follow"),
+                            "neglect", "discard", "abandon", "set aside", "follow", "scratch",
+                            "throw away", "attention", " void", "cancel", "revoked",
+                            "obsolete", "outdated", "no longer valid", "suspended", "lifted"),
     "system_prompt_extraction": ("prompt", "instruction", "message", "directive", "config",
                                  "text"),
     "repeat_above": ("above", "before this", "preceding", "so far", "verbatim", "word for word"),
@@ -193,6 +231,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                              "revers", "backward"),
     "forced_output": ("pwned",),
     "data_exfiltration": ("http", "@"),
+    "addressed_to_model": ("read", "process", "pars", "summari", "review", "analy", "handl",
+                           "ingest", "scan", "sees", "seeing"),
     "false_authority": ("i am", "i'm", "this is", "message from", "speaking as"),
     "refusal_suppression": ("refuse", "decline", "say no", "apologi", "warning", "disclaimer",
                             "break character", "refusal", "moraliz", "comply", "obey"),
@@ -201,9 +241,6 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                               "esque", "prompt"),
 }  # fmt: skip
 _NON_ASCII_RULES = frozenset({"multilingual_override"})
-# Runs of base64 in the original text; shorter runs are too often ordinary words or ids.
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
-_MAX_DECODED = 4
 
 
 def match_rules(normalized_text: str) -> list[str]:
@@ -239,37 +276,7 @@ def match_benign(normalized_text: str) -> list[str]:
     if (
         "instruction" not in normalized_text
         and "direction" not in normalized_text
-        and not any(verb in normalized_text for verb in ("ignor", "forget", "forgot"))
+        and not any(verb in normalized_text for verb in _BENIGN_VERBS)
     ):
         return []
     return [name for name, pattern in compiled(True).items() if pattern.search(normalized_text)]
-
-
-def _decoded_runs(raw_text: str) -> Iterable[str]:
-    for count, match in enumerate(_BASE64_RUN.finditer(raw_text)):
-        if count >= _MAX_DECODED:
-            return
-        run = match.group()
-        try:
-            decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        text = decoded.decode("utf-8", "replace")
-        printable = sum(ch.isprintable() or ch.isspace() for ch in text)
-        if text and printable >= 0.9 * len(text):
-            yield text
-
-
-def match_encoded(raw_text: str) -> list[str]:
-    """Rules that fire inside base64 runs of ``raw_text`` (at most four runs are decoded).
-
-    Args:
-        raw_text: The text before normalisation (base64 is case-sensitive).
-
-    Returns:
-        Names of the rules that fired in any decoded run, without duplicates.
-    """
-    fired: dict[str, None] = {}
-    for decoded in _decoded_runs(raw_text):
-        fired.update(dict.fromkeys(match_rules(normalize(decoded).text)))
-    return list(fired)

@@ -387,6 +387,14 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
+def _user_text(value: Any) -> str:
+    """What a user sent: the text, or a call's top-level text arguments (``question``), not the
+    objects passed beside them (a config's own prompt templates are not user input)."""
+    if isinstance(value, dict):
+        return "\n".join(v for v in value.values() if isinstance(v, str))
+    return _text(value)
+
+
 def _hallucination_scorer(judge: Any) -> Scorer:
     def score(item: dict[str, Any]) -> dict[str, Any]:
         from llmops.eval._hallucination import hallucination
@@ -415,7 +423,7 @@ def _hallucination_scorer(judge: Any) -> Scorer:
 def _injection(item: dict[str, Any]) -> dict[str, Any]:
     from llmops.guardrails import detect_injection
 
-    text = _text(item["input"])
+    text = _user_text(item["input"])
     if not text.strip():
         return {"status": "not_scorable", "label": "no_input", "explanation": "no input"}
     result = detect_injection(text)
