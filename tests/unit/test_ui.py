@@ -484,3 +484,16 @@ def test_side_by_side_aligns_changed_lines() -> None:
         ("same", "c: 3", "c: 3"),
         ("added", "", "d: 4"),
     ]
+
+
+def test_the_startup_warm_up_copes_with_a_store_not_made_yet(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from starlette.testclient import TestClient
+
+    from llmops._ui import create_app
+
+    with TestClient(create_app(tmp_path / "no-store-yet")) as client:  # runs the lifespan
+        reply = client.get("/")
+    assert reply.status_code == 200
+    assert "warming up failed" not in caplog.text
