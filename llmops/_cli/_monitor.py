@@ -115,6 +115,9 @@ def run(
         list[str] | None,
         typer.Option("--metric", help="hallucination, injection, pii or a registered metric."),
     ] = None,
+    plugin: Annotated[
+        list[str] | None, typer.Option("--plugin", help="Import MODULE first (user metrics).")
+    ] = None,
     judge: Annotated[str | None, typer.Option(help="LLM judge: NAME@ALIAS or a model.")] = None,
     judge_rate: Annotated[float, typer.Option(help="Share of scored traces judged.")] = 0.0,
     settle: Annotated[str, typer.Option(help="Wait after a trace ends: 2s, 1m…")] = "2s",
@@ -146,6 +149,7 @@ def run(
             tags=tuple(tag or ()),
             errors=errors,
             metrics=tuple(metric or ("hallucination", "injection")),
+            plugins=tuple(plugin or ()),
             judge=judge,
             judge_rate=judge_rate if judge_rate or not judge else 1.0,
             settle_s=settle_s,

@@ -24,6 +24,7 @@ loses that chunk's work, which the next run redoes; a trace is never scored twic
 from __future__ import annotations
 
 import hashlib
+import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -58,6 +59,8 @@ class Rules:
         errors: Always score traces with a span in error, whatever the sample.
         metrics: Built-in detectors (``hallucination``, ``injection``, ``pii``) and registered
             eval metrics that need no expected answer.
+        plugins: Modules imported first: where user metrics are registered
+            (``@llmops.eval.metric``).
         judge: A judge reference (``NAME@ALIAS`` or a model) for ``hallucination_judge``.
         judge_rate: Share of scored traces the judge also scores.
         settle_s: Seconds after a root span ends before its trace is scored.
@@ -71,6 +74,7 @@ class Rules:
     tags: tuple[str, ...] = ()
     errors: bool = True
     metrics: tuple[str, ...] = DEFAULT_METRICS
+    plugins: tuple[str, ...] = ()
     judge: str | None = None
     judge_rate: float = 0.0
     settle_s: float = 2.0
@@ -135,6 +139,11 @@ class OnlineScorer:
         from llmops.eval._metrics import get_metric
         from llmops.eval._suite import MetricSpec
 
+        for module in rules.plugins:
+            try:
+                importlib.import_module(module)
+            except ImportError as exc:
+                raise ConfigError(f"monitor: plugin {module!r} cannot be imported: {exc}") from None
         scorers: dict[str, Scorer] = {}
         for metric in rules.metrics:
             if metric == "hallucination":

@@ -92,6 +92,7 @@ UI_PAGES = (
     "/",
     "/compare?a=support-bot@production&b=support-bot@candidate",
     "/evals",
+    "/monitor",
 )
 
 

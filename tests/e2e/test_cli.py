@@ -132,7 +132,8 @@ def test_quickstart_evaluates_both_versions_and_shows_the_ui(
     assert "cost_per_case_usd" in out
     assert "95% CI" in out
     assert "gates: a gate failed" in out
-    assert out.count("  ok  http://127.0.0.1:") == 3
+    assert out.count("  ok  http://127.0.0.1:") == 4  # traces, compare, evals, monitoring
+    assert re.search(r"ok  http://127.0.0.1:\d+/monitor  \([\d,]+ bytes\)", out), out
     runs = _run(
         home, "sql", "SELECT count(*) AS n FROM eval_runs WHERE status = 'completed'", "--json"
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Any
 
 import pytest
 
 import llmops
 from llmops import AgentConfig
+from llmops.eval import metric
 
 DOCS = ["The Pro plan costs 30 dollars per month and includes priority support."]
 RIGHT = "The Pro plan costs 30 dollars per month."
@@ -46,3 +48,9 @@ def steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
     ticks = itertools.count(time.time_ns() - 10**9, 1_000)
     monkeypatch.setattr(sdk_trace, "time_ns", lambda: next(ticks))
+
+
+@metric("quotes_the_price", requires=())
+def quotes_the_price(case: Any, output: Any) -> bool:
+    """A user metric: the answer names the documented price."""
+    return "30 dollars" in output.text

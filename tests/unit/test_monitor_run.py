@@ -245,3 +245,21 @@ def test_injection_screens_what_the_user_sent_not_the_objects_beside_it() -> Non
         "SELECT passed FROM monitor_scores WHERE metric = 'injection' ORDER BY trace_start"
     )
     assert [r["passed"] for r in rows] == [True, False]
+
+
+def test_a_user_metric_from_a_plugin_scores_live_traces_and_decides_success() -> None:
+    ids = traffic()
+    result = CliRunner().invoke(
+        app,
+        ["monitor", "run", "--once", "--settle", "0s", "--plugin", "monitor_agent",
+         "--metric", "hallucination", "--metric", "quotes_the_price"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    got = scores()
+    assert got[(ids["faithful"], "quotes_the_price")]["passed"] is True
+    assert got[(ids["wrong"], "quotes_the_price")]["passed"] is False
+    assert got[(ids["wrong"], "success")]["passed"] is False
+    assert got[(ids["no_context"], "success")]["passed"] is True  # it quotes the price
+    bad = CliRunner().invoke(app, ["monitor", "run", "--once", "--plugin", "no_such_module"])
+    assert bad.exit_code == 2
+    assert "no_such_module" in bad.output
