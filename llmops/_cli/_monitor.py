@@ -29,7 +29,14 @@ _COLUMNS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("p50", lambda r: f"{r['p50_ms']:.1f}"),
     ("p95", lambda r: f"{r['p95_ms']:.1f}"),
     ("guard", lambda r: str(r["guardrail_findings"])),
+    ("halluc.", lambda r: _share_of(r["hallucination_rate"])),
+    ("success", lambda r: _share_of(r["success_rate"])),
+    ("$/success", lambda r: _money(r["cost_per_success"])),
 )
+
+
+def _share_of(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
 
 
 def _money(value: float | None) -> str:
@@ -47,8 +54,8 @@ def status(
     since: Annotated[str, typer.Option(help="Only traces this recent: 24h, 7d…")] = "24h",
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON lines.")] = False,
 ) -> None:
-    """Per config version and window: traces, error rate, tokens, cost, p50/p95 latency and
-    guardrail findings, newest window first."""
+    """Per config version and window: traces, error rate, hallucination and success rates,
+    tokens, cost, p50/p95 latency and guardrail findings, newest window first."""
     from llmops._monitor import parse_duration, version_series
 
     try:
