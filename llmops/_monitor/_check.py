@@ -29,6 +29,7 @@ import orjson
 from llmops._errors import ConfigError
 from llmops._internal import logger
 from llmops._monitor._drift import DEFAULT_ALPHA, DriftTest, quantile_drift, rate_drift
+from llmops._monitor._series import VERDICTS_SQL
 
 MIN_BASELINE = 30  # observations a baseline needs before a metric is tested
 DEFAULT_BASELINE = 1000
@@ -127,14 +128,7 @@ def load_traces(config: str | None, since_ns: int | None) -> dict[tuple[str, str
         params["since"] = since_ns
     rows = query(
         f"""
-        WITH s AS (
-            SELECT trace_id,
-                   bool_or(NOT passed) FILTER (WHERE metric = 'hallucination' AND status = 'ok')
-                       AS hallucinated,
-                   bool_and(passed) FILTER (WHERE metric = 'success' AND status = 'ok')
-                       AS succeeded
-            FROM monitor_scores GROUP BY trace_id
-        )
+        WITH s AS ({VERDICTS_SQL})
         SELECT t.trace_id, t.config_name, t.config_version,
                epoch_us(t.start_time) * 1000 AS start_ns, t.duration_ms,
                t.error_count > 0 AS failed, s.hallucinated, s.succeeded, t.cost_usd

@@ -216,6 +216,7 @@ class OnlineScorer:
     def _candidates(self, now_ns: int) -> tuple[list[dict[str, Any]], int]:
         """Root spans ended since the checkpoint (less an overlap), not scored by this scorer."""
         from llmops._query import query
+        from llmops._spanstore import traces_sql
 
         rules = self.rules
         settle = int(rules.settle_s * 1e9)
@@ -257,14 +258,11 @@ class OnlineScorer:
                        (r.end_ns - r.start_ns) / 1e6 AS duration_ms
                 FROM span_rows r WHERE {" AND ".join(clauses)}
             )
-            , whole AS (  -- the whole trace's config and errors, read for these traces only
-                SELECT trace_id, any_value(config_name) AS config_name,
-                       any_value(config_version) AS config_version,
-                       bool_or(status_code = 'ERROR') AS has_error
-                FROM span_rows WHERE trace_id IN (SELECT trace_id FROM roots)
-                GROUP BY trace_id
+            , whole AS (  -- the whole trace (the traces view's query), for these traces only
+                {traces_sql("trace_id IN (SELECT trace_id FROM roots)")}
             )
-            SELECT roots.*, whole.config_name, whole.config_version, whole.has_error
+            SELECT roots.*, whole.config_name, whole.config_version,
+                   whole.error_count > 0 AS has_error
             FROM roots JOIN whole USING (trace_id)
             ORDER BY roots.end_ns
             """,

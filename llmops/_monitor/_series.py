@@ -52,6 +52,17 @@ _FINDINGS_PATH = sql_string(f'$."{semconv.LLMOPS_GUARDRAIL_FINDINGS}"')
 _FINDINGS = f"json_array_length(json_extract_string(attributes, {_FINDINGS_PATH}))"
 
 
+# Per scored trace, its online verdicts: hallucinated (NULL: not scorable) and succeeded.
+VERDICTS_SQL = """
+SELECT trace_id,
+       bool_or(NOT passed) FILTER (WHERE metric = 'hallucination' AND status = 'ok')
+           AS hallucinated,
+       bool_and(passed) FILTER (WHERE metric = 'success' AND status = 'ok') AS succeeded
+FROM monitor_scores
+GROUP BY trace_id
+"""
+
+
 def series_sql(bucket: str, where: str = "") -> str:
     """The series, windows of ``bucket`` (a DuckDB INTERVAL expression), traces filtered by
     ``where`` (a condition on the ``traces`` view's columns, or empty)."""
@@ -62,14 +73,7 @@ WITH findings AS (
     WHERE attributes LIKE {sql_string("%" + semconv.LLMOPS_GUARDRAIL_FINDINGS + "%")}
     GROUP BY trace_id
 ),
-scores AS (
-    SELECT trace_id,
-           bool_or(NOT passed) FILTER (WHERE metric = 'hallucination' AND status = 'ok')
-               AS hallucinated,
-           bool_and(passed) FILTER (WHERE metric = 'success' AND status = 'ok') AS succeeded
-    FROM monitor_scores
-    GROUP BY trace_id
-),
+scores AS ({VERDICTS_SQL}),
 scoped AS (
     SELECT t.*, coalesce(f.findings, 0) AS findings, s.hallucinated, s.succeeded,
            s.trace_id IS NOT NULL AS scored,
