@@ -3,8 +3,9 @@
 Two tiers, both configured explicitly so that nothing is downloaded at run time:
 
 * ``pattern``: presidio's ``no_op`` NLP engine and its predefined pattern recognizers (e-mail,
-  IP, IBAN, US SSN, crypto wallets, ...), with our phone, card, name-context and first-name
-  (``_gazetteer``) recognizers in place of or beside presidio's own. No model, a few
+  IP, IBAN, US SSN, crypto wallets, ...), with our phone, card, name-context, postal-address
+  (``_address``) and first-name (``_gazetteer``) recognizers in place of or beside presidio's
+  own. No model, a few
   milliseconds per kilobyte.
 * ``ner``: the same recognizers plus spaCy named-entity recognition (PERSON, LOCATION) with the
   best English pipeline installed, mapped to presidio entities by the ``ner_model_configuration``
@@ -130,6 +131,7 @@ def _build(tier: Tier) -> Engine:
         from presidio_analyzer.nlp_engine import NlpEngineProvider
     except ImportError as exc:
         raise PiiUnavailable(f"PII detection needs presidio-analyzer: {INSTALL_HINT}") from exc
+    from llmops.guardrails.pii._address import AddressRecognizer
     from llmops.guardrails.pii._gazetteer import FirstNameRecognizer
     from llmops.guardrails.pii._names import NameContextRecognizer, ProperNounRecognizer
     from llmops.guardrails.pii._places import PlaceRecognizer
@@ -144,7 +146,12 @@ def _build(tier: Tier) -> Engine:
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
     for name in _REPLACED:
         registry.remove_recognizer(name)
-    for recognizer in (LenientPhoneRecognizer(), LuhnCardRecognizer(), NameContextRecognizer()):
+    for recognizer in (
+        LenientPhoneRecognizer(),
+        LuhnCardRecognizer(),
+        NameContextRecognizer(),
+        AddressRecognizer(),
+    ):
         registry.add_recognizer(recognizer)
     if tier == "ner":
         registry.add_recognizer(ProperNounRecognizer())

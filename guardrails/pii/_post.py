@@ -13,7 +13,9 @@ text. Every step is linear (or ``n log n``) in the number of hits and the length
 2. The other items of a list that holds a name (``Tara, Paul and Ashley``) are names too.
 3. A name found once is found everywhere in the same text: other occurrences of its words
    (``Ella`` after ``Ella Mikkelsen``) become PERSON hits too.
-4. Overlapping hits of one type merge; of different types, the lower-scored one is dropped when
+4. A LOCATION inside a postal address (``STREET_ADDRESS``, from ``_address``) is part of the
+   address: it is dropped, and the address is reported and masked whole.
+5. Overlapping hits of one type merge; of different types, the lower-scored one is dropped when
    the other covers at least half of it.
 
 These rules were written against sentences generated with development seeds of
@@ -266,7 +268,23 @@ def postprocess(text: str, hits: list[Hit]) -> list[Hit]:
     cleaned = _clean(text, hits)
     cleaned += _clean(text, expand_lists(text, cleaned))
     cleaned += _clean(text, repeat_names(text, cleaned))
-    return resolve_overlaps(cleaned)
+    return resolve_overlaps(drop_places_in_addresses(cleaned))
+
+
+def drop_places_in_addresses(hits: list[Hit]) -> list[Hit]:
+    """``hits`` without the LOCATION hits that lie inside a ``STREET_ADDRESS`` hit."""
+    addresses = sorted((hit[1], hit[2]) for hit in hits if hit[0] == "STREET_ADDRESS")
+    if not addresses:
+        return hits
+    starts = [start for start, _ in addresses]
+    kept = []
+    for hit in hits:
+        if hit[0] == "LOCATION":
+            index = bisect.bisect_right(starts, hit[1]) - 1
+            if index >= 0 and addresses[index][1] >= hit[2]:
+                continue
+        kept.append(hit)
+    return kept
 
 
 def _clean(text: str, hits: list[Hit]) -> list[Hit]:
