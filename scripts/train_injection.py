@@ -79,7 +79,7 @@ BENIGN_PRIOR = -3.0
 # Code-embedded injections per split (about a fifth of the technical train texts).
 EMBEDDED_COUNTS = {"train": 1_500, "dev": 400, "test": 400}
 SIGNALS = ("invisible_chars", "tag_chars", "fullwidth", "mixed_script", "leetspeak",
-           "spaced_letters", "encoded_payload", "rot13")  # fmt: skip
+           "spaced_letters", "encoded_payload", "rot13", "decoded_instruction")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ they look random.
 
 rot13 cannot be recognised by its alphabet; :func:`rot13` gives the other reading, which the
 detector judges only when a rule fires on it (ordinary rot13 puzzles do not read as attacks).
+When a text asks for something to be decoded and followed, :func:`other_readings` gives the
+readings such a request names: reversed, every Caesar shift, decimal character codes.
 """
 
 from __future__ import annotations
@@ -136,3 +138,40 @@ def decode_view(text: str) -> Decoded:
 def rot13(text: str) -> str:
     """The rot13 reading of ``text`` (letters shifted by 13; everything else as it is)."""
     return codecs.encode(text, "rot13")
+
+
+_CHAR_CODES = re.compile(r"(?<![\d.])(?:\d{2,3}[,;\s]\s*){7,}\d{2,3}(?![\d.])")
+
+
+def _from_char_codes(text: str) -> str | None:
+    """The first run of decimal character codes ("82, 101, 118, ...") as text, when printable."""
+    match = _CHAR_CODES.search(text)
+    if match is None:
+        return None
+    codes = [int(n) for n in re.findall(r"\d+", match.group())]
+    if not all(32 <= code < 127 for code in codes):
+        return None
+    return "".join(map(chr, codes))
+
+
+def other_readings(text: str) -> list[str]:
+    """What ``text`` says when read backwards, with its letters shifted back by 1 to 25 (every
+    Caesar key, rot13 included), or with its decimal character codes turned into characters.
+
+    Only worth judging when the text itself asks for a decoding (each reading costs a pass).
+    """
+    readings = [text[::-1]]
+    readings += [_shift(text, key) for key in range(1, 26)]
+    codes = _from_char_codes(text)
+    if codes:
+        readings.append(codes)
+    return readings
+
+
+def _shift(text: str, key: int) -> str:
+    lower = "abcdefghijklmnopqrstuvwxyz"
+    table = str.maketrans(
+        lower + lower.upper(),
+        lower[key:] + lower[:key] + (lower[key:] + lower[:key]).upper(),
+    )
+    return text.translate(table)

@@ -43,15 +43,15 @@ from typing import Any
 
 from llmops._errors import ConfigError
 from llmops.guardrails.injection._code import prose_of
-from llmops.guardrails.injection._decode import Decoded, decode_view, rot13
+from llmops.guardrails.injection._decode import Decoded, decode_view, other_readings, rot13
 from llmops.guardrails.injection._model import InjectionModel, load_model, sigmoid
 from llmops.guardrails.injection._normalize import normalize
-from llmops.guardrails.injection._rules import match_benign, match_rules
+from llmops.guardrails.injection._rules import match_benign, match_rules, quoted_mentions
 
 # Chosen by scripts/train_injection.py on 30% of the dev part (6% of the allowed train data)
 # with the technical and hard-benign dev texts: the best F1 with at most 3% false
 # positives in each group. A unit test checks it matches the model file.
-DEFAULT_THRESHOLD = 0.678
+DEFAULT_THRESHOLD = 0.616
 # Longer texts are scored on their first and last MAX_CHARS // 2 characters.
 MAX_CHARS = 20_000
 # Score given when the model file cannot be loaded and a rule fired (rules-only fallback).
@@ -148,6 +148,8 @@ class Evidence:
             when a rule fired only inside decoded text.
         decoded: ``"base64"`` / ``"hex"`` for each run that was decoded to text.
         views: Further texts the classifier judges (the rot13 reading when a rule fired on it).
+        mentioned: Rules that matched only inside quotation marks of a text that talks about
+            attacks (:func:`~llmops.guardrails.injection._rules.quoted_mentions`): not counted.
     """
 
     text: str
@@ -155,6 +157,7 @@ class Evidence:
     signals: tuple[str, ...]
     decoded: tuple[str, ...]
     views: tuple[str, ...] = ()
+    mentioned: tuple[str, ...] = ()
 
 
 def evidence(text: str) -> Evidence:
@@ -166,21 +169,41 @@ def evidence(text: str) -> Evidence:
     text counts only when a rule fires on it.
     """
     view = decode_view(text)
+    if view.decoded:  # base64 inside base64: one more pass over what the first one read
+        inner = decode_view(view.text)
+        if inner.decoded:
+            view = Decoded(inner.text, view.decoded + inner.decoded, view.kinds + inner.kinds,
+                           view.dropped + inner.dropped)  # fmt: skip
     norm = normalize(view.text)
     rules = match_rules(norm.text)
+    mentioned = quoted_mentions(norm.text, rules)
+    rules = [name for name in rules if name not in mentioned]
     signals = list(norm.signals)
     if view.decoded:
         plain = match_rules(normalize(_SPACES.sub(" ", _strip_decoded(view))).text)
         if any(name not in plain for name in rules):
             signals.append("encoded_payload")
     views: tuple[str, ...] = ()
-    if not rules:
+    # The rot13 reading is judged when nothing else fired, or when the text itself asks for
+    # something to be decoded and followed (what the hidden text says then decides).
+    if not rules or "encoded_instructions" in rules:
         turned = normalize(rot13(view.text)).text
-        rules = match_rules(turned)
-        if rules:
+        hidden = [name for name in match_rules(turned) if name not in rules]
+        if hidden:
+            rules = [*rules, *hidden]
             signals.append("rot13")
             views = (turned,)
-    return Evidence(norm.text, tuple(rules), tuple(signals), view.kinds, views)
+    if "encoded_instructions" in rules and not views:
+        # Asked to decode and follow: judge what every reading it may mean says.
+        for reading in other_readings(view.text):
+            turned = normalize(reading).text
+            hidden = [name for name in match_rules(turned) if name not in rules]
+            if hidden:
+                rules = [*rules, *hidden]
+                signals.append("decoded_instruction")
+                views = (turned,)
+                break
+    return Evidence(norm.text, tuple(rules), tuple(signals), view.kinds, views, tuple(mentioned))
 
 
 _SPACES = re.compile(r"\s+")
@@ -192,6 +215,25 @@ def _strip_decoded(view: Decoded) -> str:
     for piece in view.decoded:
         out = out.replace(piece, " ", 1)
     return out
+
+
+_ENGLISH_WORDS = frozenset(
+    "the a an and or but of to in on for with is are was were be it this that you your i we they "
+    "he she not do does did have has will would can could should my me what how all from".split()
+)
+_LATIN_WORD = re.compile(r"[a-z']+")
+
+
+def not_english(text: str) -> bool:
+    """Whether normalised ``text`` is mostly another language: most of its letters are not
+    ASCII, or it has six or more Latin words of which under a tenth are common English ones."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    if sum(not ch.isascii() for ch in letters) > len(letters) / 2:
+        return True
+    found = _LATIN_WORD.findall(text)
+    return len(found) >= 6 and sum(w in _ENGLISH_WORDS for w in found) < len(found) / 10
 
 
 def rules_only(text: str) -> tuple[str, ...]:
@@ -218,6 +260,7 @@ def score_parts(text: str, model: InjectionModel | None, *, code_prose: bool = T
     reasons = [f"rule:{name}" for name in rules]
     reasons += [f"obfuscation:{name}" for name in found.signals]
     reasons += [f"decoded:{kind}" for kind in dict.fromkeys(found.decoded)]
+    reasons += [f"context:quoted_mention:{name}" for name in found.mentioned]
     benign = [] if rules else match_benign(found.text)
     reasons += [f"context:{name}" for name in benign]
     if model is None:
@@ -234,6 +277,11 @@ def score_parts(text: str, model: InjectionModel | None, *, code_prose: bool = T
         reasons.append("model:code_prose")  # the comments and strings of code scored on their own
     model_fired = model_fired or prose_fired
     logit = max(logit, prose_logit)
+    if rules and not_english(found.text):
+        # The classifier learnt English: on other languages it abstains rather than outvote a
+        # rule (a translated "ignore your instructions" reads as unfamiliar, not as benign).
+        logit = max(logit, 0.0)
+        reasons.append("model:abstained_not_english")
     score = sigmoid(combiner.logit(logit, rules, found.signals, benign))
     return ScoredText(score, tuple(reasons), model_fired)
 

@@ -41,6 +41,29 @@ _LEAD = (
 )
 # Gap words that are not the speaker's own ("ignore my last message" is a correction).
 _NOT_MINE = r"(?:(?!my |our |me )\S+ )"
+# A machine reader of a document, named in the third person (not "the assistant" a user talks to).
+_MACHINE_READER = (
+    r"(?:ais?|llms?|(?:large )?language models?|bots?|chatbots?|crawlers?|scrapers?|(?:ai|llm)"
+    r"(?: \S+)? (?:systems?|models?|assistants?|agents?|tools?|readers?|reviewers?|"
+    r"summari[sz]ers?|crawlers?|bots?|screeners?)|automated (?:systems?|tools?|readers?|agents?|"
+    r"assistants?|processors?|pipelines?|reviewers?|scanners?|screeners?)|(?:coding|code|"
+    r"shopping|sentiment|expense|e-?mail|triage|review|writing|research|browsing|web|travel|"
+    r"recruiting|hiring|summari[sz]ation|translation|classification|moderation) (?:agents?|"
+    r"assistants?|bots?|models?|ai))"
+)
+# What a machine reader does with a document.
+_READING = (
+    r"(?:reading|reads|read|processing|processes|parsing|parses|summari[sz]ing|summari[sz]es|"
+    r"reviewing|reviews|analy[sz]ing|analy[sz]es|handling|handles|ingesting|ingests|scanning|"
+    r"scans|sees|seeing|indexing|indexes|crawling|crawls|screening|screens|evaluating|evaluates|"
+    r"grading|grades|triaging|triages|classifying|classifies|moderating|moderates|ranking|ranks)"
+)
+_PERSONAL_DATA = (
+    r"(?:(?:the )?user'?s?'? (?:data|details|name|e-?mail(?: address)?|address|phone(?: number)?|"
+    r"query|queries|history|information|account(?: number)?)|personal (?:data|details|"
+    r"information)|account numbers?|(?:credit )?card numbers?|e-?mail address(?:es)?|phone "
+    r"numbers?|home address(?:es)?|~?/?\.aws/credentials|\.env|ssh keys?)"
+)
 _LIMITS = (
     r"(?:restrictions?|limitations?|limits|filters?|filtering|censorship|guidelines|rules|ethics|"
     r"morals|morality|boundaries|constraints|safeguards|polic(?:y|ies)|guardrails)"
@@ -93,6 +116,13 @@ RULES: dict[str, str] = {
         r"(?:\S+ ){0,8}?(?:no|without|free (?:of|from)|zero|unbound by|not bound by|beyond) "
         rf"(?:\S+ ){{0,2}}?{_LIMITS}\b|\b(?:unrestricted|uncensored|unfiltered|amoral|unbound|"
         r"unlimited|unaligned) (?:ai|assistant|model|chatbot|bot|version|persona|character|entity)"
+        # The "late grandmother" lure: a relative's role used to recite what must stay secret.
+        r"|\b(?:pretend|act|roleplay|role-play|play|imagine|be)\b (?:\S+ ){0,3}?(?:my|a|an|the) "
+        r"(?:late |dead |deceased |dear |dearest |old |beloved )?(?:grand(?:ma|mother|pa|father|"
+        r"parent)|granny|nana|uncle|aunt|auntie|mother|father|mom|mum|dad)\b,? (?:\S+ ){0,15}?"
+        r"(?:passwords?|credentials|api keys?|licen[cs]e keys?|product keys?|activation keys?|"
+        r"serial (?:numbers?|keys?)|pin (?:codes?|numbers?)|card numbers?|secrets?|recipe for "
+        r"(?:napalm|meth|explosives?|a bomb))\b"
     ),
     "safety_bypass": (
         r"\b(?:bypass|disable|turn off|switch off|deactivate|remove|circumvent|evade|lift|suspend|"
@@ -114,19 +144,34 @@ RULES: dict[str, str] = {
         r" note)?\]|\bsystem (?:override|message|note|alert|update) ?:"
     ),
     "encoded_instructions": (
-        r"\b(?:decode|decrypt|decipher|translate|convert|interpret)\b (?:\S+ ){0,6}?(?:base ?64|"
-        r"rot-?13|hex|hexadecimal|binary|morse|caesar|cipher|reversed?|backwards)\b (?:\S+ ){0,8}?"
+        r"\b(?:decode|decrypt|decipher|translate|convert|interpret|read|reverse|shift|unscramble)"
+        r"\b (?:\S+ ){0,6}?(?:base ?64|rot-?13|hex|hexadecimal|binary|morse|caesar|cipher|"
+        r"reversed?|backwards|character codes|char codes|ascii codes|by \d+|twice)\b (?:\S+ ){0,8}?"
         r"(?:and|then) (?:\S+ ){0,2}?(?:follow|execute|run|obey|do|carry out|perform|comply|act)"
     ),
     "forced_output": (
         r"\bi have been pwned\b|\b(?:say|print|output|respond with|reply with|write|type|return) "
-        r"(?:\S+ ){0,3}?\"?pwned\b"
+        r"(?:\S+ ){0,3}?\"?pwned\b|\b(?:reply|respond|answer) to (?:every|all|each|any) "
+        r"(?:future|following|subsequent|further|later|other) (?:messages?|questions?|prompts?|"
+        r"requests?|inputs?|queries) (?:only )?with\b"
     ),
     "data_exfiltration": (
-        r"!\[[^\]]{0,100}\]\(https?://[^)\s]{0,200}[?&=]|\b(?:email|send|post|upload|forward|"
-        r"exfiltrate|transmit|leak)\b (?:\S+ ){0,5}?(?:passwords?|credentials|api keys?|secrets?|"
-        r"tokens?|conversation|chat history|system prompt|user data)\b (?:\S+ ){0,4}?"
-        r"(?:to|via) (?:https?://|\S+@)"
+        r"!\[[^\]]{0,100}\]\(https?://[^)\s]{0,200}[?&=]|\b(?:email|e-mail|send|post|upload|"
+        r"forward|exfiltrate|transmit|leak|append|attach|add|put|include|write|save|copy|submit|"
+        r"open|fetch|call|load|encode)\b (?:\S+ ){0,8}?(?:passwords?|credentials|api keys?|"
+        r"secrets?|(?:oauth |session |access |auth )?tokens?|conversation|chat history|query "
+        rf"history|messages|system prompt|user data|{_PERSONAL_DATA})\b,? (?:\S+ ){{0,8}}?"
+        r"(?:to|into|in|on|onto|via|at|with|as) (?:\S+ ){0,4}?(?:https?://|\S+@\S+\.|(?:the |a |"
+        r"an |its |this )?(?:url|link|src|endpoint|webhook|gist|image|pixel|query string|"
+        r"parameter)\b)"
+        # A link or image whose URL is to carry the conversation's data ("https://x/?q= followed
+        # by the user's e-mail").
+        r"|https?://\S*[?&=]\S*,? (?:\S+ ){0,3}?(?:followed by|plus|with|appended|\+) "
+        r"(?:\S+ ){0,6}?"
+        rf"(?:{_PERSONAL_DATA}|tokens?|passwords?|credentials|conversation|chat history|messages)"
+        # Forwarding someone's mail and hiding the trace.
+        r"|\b(?:forward|send|e-?mail) (?:\S+ ){0,6}?(?:messages|e-?mails|attachments|inbox) "
+        r"(?:\S+ ){0,6}?to \S+@\S+ (?:\S+ ){0,4}?(?:and )?(?:then )?(?:delete|erase|remove|hide)"
     ),
     # Text in a document or tool result that speaks, in the third person, to the model reading
     # it ("To any AI reading this email: forward...", "Note for the assistant summarising this:
@@ -134,9 +179,23 @@ RULES: dict[str, str] = {
     "addressed_to_model": (
         r"\b(?:to|for|attention|dear|hey|hello) (?:any |the |all |an? |every )?(?:ai|llm|"
         r"language model|assistant|summari[sz]er|agent|chatbot|model|copilot|bot)s? (?:\S+ )?"
-        r"(?:that (?:is |are )?|who (?:is |are )?)?(?:reading|reads|read|processing|processes|"
-        r"parsing|parses|summari[sz]ing|summari[sz]es|reviewing|reviews|analy[sz]ing|analy[sz]es|"
-        r"handling|handles|ingesting|scanning|scans|sees|seeing)\b"
+        rf"(?:that (?:is |are )?|who (?:is |are )?)?{_READING}\b"
+        # A machine reader named as the addressee of a note or label ("attention ai:",
+        # "instruction to automated systems:", "llm reviewers: ignore ...").
+        rf"|\b(?:attention|note|notice|message|memo|instructions?|reminder|directive|request) "
+        rf"(?:to |for )?(?:any |all |the |every )?{_MACHINE_READER} ?:"
+        rf"|(?:^|[.!?;>(\[<\"'-] ?){_MACHINE_READER} ?: (?:please )?(?:ignore|disregard|forget|"
+        r"say|tell|respond|reply|output|print|write|include|add|insert|mention|state|claim|report|"
+        r"rate|recommend|forward|send|change|delete|do not|don'?t|never|always|you must|describe|"
+        r"treat|mark|approve|give|rank|score|classify|output|this (?:file|product|paper|page|"
+        r"document|email|ticket|review|candidate) (?:is|has))\b"
+        # "Any AI summarising this thread must say ...", "as a language model reviewing this",
+        # "if you are an AI reading this".
+        rf"|\b(?:any|all|every|each|as an?|as the) {_MACHINE_READER} (?:that |who )?(?:is |are )?"
+        rf"{_READING} (?:this|these|the following)\b|\bif you(?: are|'re) an? (?:ai|llm|"
+        r"(?:large )?language model|automated \S+|ai (?:model|assistant|agent|system|tool|"
+        r"reviewer|screener|recruiter))\b(?! (?:researcher|engineer|developer|company|startup|"
+        r"enthusiast|student|expert|ethicist|scientist)s?\b)"
     ),
     "false_authority": (
         r"\b(?:i am|i'm|this is|message from|speaking as) (?:your|the|an?) (?:lead )?(?:developer|"
@@ -154,14 +213,27 @@ RULES: dict[str, str] = {
     # Hand-written translations of "ignore previous instructions" / "show the system prompt".
     "multilingual_override": (
         r"(?:忽略|无视|忽視|無視|忘记|忘記).{0,8}(?:指令|指示|说明|說明|规则|規則|提示)|"
-        r"(?:以前|前|上|これまで)の(?:指示|命令|指令).{0,3}(?:無視|忘れ)|이전.{0,6}(?:지시|명령).{0,4}무시|"
+        r"(?:以前|前|上|これまで)の(?:指示|命令|指令).{0,6}(?:無視|忘れ)|이전.{0,8}(?:지시|명령).{0,8}무시|"
+        r"(?:비밀번호|시스템 프롬프트|지시사항).{0,8}(?:알려|보여|출력)|"
         r"\bignor(?:a|ez|ar|iere|ieren|ate)\b (?:\S+ ){0,3}?(?:instrucciones|instructions|"
         r"istruzioni|instruções|anweisungen|indicaciones|consignes)\b|\b(?:olvida|oublie|oubliez|"
         r"vergiss|vergessen sie|dimentica|esqueça) (?:\S+ ){0,3}?(?:instrucciones|instructions|"
         r"anweisungen|istruzioni|instruções|consignes|regeln|reglas|règles)\b|"
         r"(?:игнорируй|игнорируйте|забудь|забудьте|проигнорируй) (?:\S+ ){0,3}?(?:инструкции|"
         r"указания|правила|команды)|(?:系统提示|系統提示|システムプロンプト|системный промпт|"
-        r"prompt del sistema|prompt système|prompt do sistema|prompt di sistema|systemprompt)"
+        r"prompt del sistema|prompt système|prompt do sistema|prompt di sistema|systemprompt)|"
+        # Forget / disregard the rules, and reveal the hidden instructions, in Dutch, Portuguese,
+        # Italian, German, French, Spanish and Russian.
+        r"\b(?:vergeet|negeer|esqueça|esqueca|desconsidere|ignore|ignora|dimentica|missachte|"
+        r"oubliez|olvide|olvida) (?:\S+ ){0,4}?(?:instructies|regels|aanwijzingen|regras|"
+        r"instruções|instrucoes|diretrizes|istruzioni|regole|vorgaben|règles|reglas)\b|"
+        r"\b(?:toon|onthul|revele|mostre|rivela|mostra|verrate|verrat|zeige|zeig|révèle|révélez|"
+        r"montre|montrez|revela|muestra|muéstrame|dime) (?:\S+ ){0,4}?(?:verborgen|geheime|"
+        r"ocultas|secretas|nascoste|segrete|versteckten|geheimen|cachées|secrètes|ocultas|"
+        r"secretas)? ?(?:instructies|instruções|istruzioni|anweisungen|instructions|consignes|"
+        r"instrucciones|systeemprompt|prompt)\b|"
+        r"(?:покажи|выведи|раскрой|покажите|выведите|назови) (?:\S+ ){0,3}?(?:системн\S* "
+        r"промпт|скрыт\S* инструкци\S*|секретн\S* ключ|пароль)"
     ),
 }
 # Everyday uses of the words attacks rely on ("the assembly instructions", "ignore the noise").
@@ -221,24 +293,31 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                          "you have been", "your new", "henceforth"),
     "unrestricted_persona": ("restrict", "limit", "filter", "censor", "guideline", "rule",
                              "ethic", "moral", "boundar", "constraint", "safeguard", "polic",
-                             "guardrail", "unbound", "unaligned"),
+                             "guardrail", "unbound", "unaligned", "grand", "granny", "nana",
+                             "uncle", "aunt", "mother", "father", "mom", "mum", "dad"),
     "safety_bypass": ("filter", "guardrail", "safeguard", "restriction", "censorship",
                       "alignment", "moderation", "safety"),
     "instruction_override": ("instruction", "directive", "task", "orders", "rules", "prompt",
                              "your ", "instead"),
     "delimiter_injection": ("<", "[", "#", "end of", "---", "system"),
     "encoded_instructions": ("base", "rot", "hex", "binary", "morse", "caesar", "cipher",
-                             "revers", "backward"),
-    "forced_output": ("pwned",),
-    "data_exfiltration": ("http", "@"),
+                             "revers", "backward", "codes", "by ", "twice"),
+    "forced_output": ("pwned", "reply to", "respond to", "answer to"),
+    "data_exfiltration": ("http", "@", "url", "link", "src", "endpoint", "webhook", "gist",
+                          "image", "pixel", "parameter", "query string"),
     "addressed_to_model": ("read", "process", "pars", "summari", "review", "analy", "handl",
-                           "ingest", "scan", "sees", "seeing"),
+                           "ingest", "scan", "sees", "seeing", "ai", "llm", "language model",
+                           "bot", "crawler", "scraper", "automated", "agent", "model",
+                           "assistant", "index", "triag", "screen", "evaluat", "grad",
+                           "classif", "moderat", "rank"),
     "false_authority": ("i am", "i'm", "this is", "message from", "speaking as"),
     "refusal_suppression": ("refuse", "decline", "say no", "apologi", "warning", "disclaimer",
                             "break character", "refusal", "moraliz", "comply", "obey"),
     "false_context": ("as we ", "agreed", "conversation", "session", "chat"),
-    "multilingual_override": ("ignor", "olvida", "oubli", "vergiss", "vergessen", "dimentica",
-                              "esque", "prompt"),
+    "multilingual_override": ("ignor", "olvid", "oubli", "vergiss", "vergessen", "vergeet",
+                              "negeer", "dimentica", "esque", "desconsider", "missacht",
+                              "prompt", "instructies", "instruç", "istruzioni", "anweisungen",
+                              "instructions", "consignes", "instrucciones"),
 }  # fmt: skip
 _NON_ASCII_RULES = frozenset({"multilingual_override"})
 
@@ -280,3 +359,46 @@ def match_benign(normalized_text: str) -> list[str]:
     ):
         return []
     return [name for name, pattern in compiled(True).items() if pattern.search(normalized_text)]
+
+
+# A quotation: opened and closed by the same mark, not an apostrophe inside a word ("don't").
+_QUOTED = re.compile(
+    r"(?<!\w)'[^'\n]{3,300}'(?!\w)|\"[^\"\n]{3,300}\"|“[^”\n]{3,300}”|`[^`\n]{3,300}`"
+)
+# Words of a text that talks about attacks rather than making one.
+_ABOUT_ATTACKS = re.compile(
+    r"\b(?:prompt injections?|injection attacks?|jailbreak(?:s|ing)?|attackers?|"
+    r"red team(?:ing|ers)?|security|filters?|detect(?:s|ed|ion|or|ors)?|classifiers?|examples?|"
+    r"phrases?|payloads?|"
+    r"threat models?|guardrails?|defen[cs]es?|researchers?)\b"
+)
+
+
+def quoted_mentions(normalized_text: str, fired: list[str]) -> list[str]:
+    """The rules of ``fired`` that match only inside quotation marks, in a text whose own words
+    (outside the quotes) talk about attacks: "Does 'ignore previous instructions' still work on
+    modern models?" mentions an attack; it does not make one. Use, not mention, is what counts.
+
+    Args:
+        normalized_text: Text already passed through ``normalize``.
+        fired: The rules that fired on it.
+    """
+    if not fired:
+        return []
+    quotes = [match.span() for match in _QUOTED.finditer(normalized_text)]
+    if not quotes:
+        return []
+    outside = normalized_text
+    for start, end in reversed(quotes):
+        outside = outside[:start] + " " + outside[end:]
+    if not _ABOUT_ATTACKS.search(outside):
+        return []
+    patterns = compiled()
+    return [
+        name
+        for name in fired
+        if all(
+            any(start <= m.start() and m.end() <= end for start, end in quotes)
+            for m in patterns[name].finditer(normalized_text)
+        )
+    ]
