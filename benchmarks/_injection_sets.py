@@ -30,24 +30,15 @@ sentence base64-encoded; random bytes behind a PNG header from a seeded generato
 from __future__ import annotations
 
 import base64
-import codecs
 import hashlib
 import json
 import random
 
+from _encodings import b64 as _b64
+from _encodings import hex_of as _hex
+from _encodings import rot13 as _rot13
+
 Item = tuple[str, int, str]  # text, label (1 = injection), kind
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def _hex(text: str) -> str:
-    return text.encode().hex()
-
-
-def _rot13(text: str) -> str:
-    return codecs.encode(text, "rot13")
 
 
 def _jwt(claims: dict[str, object], rng: random.Random) -> str:

@@ -26,32 +26,20 @@ Encoded items are built here, deterministically, from plain sentences and a seed
 from __future__ import annotations
 
 import base64
-import codecs
 import hashlib
 import json
 import random
 import urllib.parse
 import uuid
 
+from _encodings import b64 as _b64
+from _encodings import b64url as _b64url
+from _encodings import hex_of as _hex
+from _encodings import rot13 as _rot13
+
 Item = tuple[str, int, str]
 
 _SEED = 20_05
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _hex(text: str) -> str:
-    return text.encode().hex()
-
-
-def _rot13(text: str) -> str:
-    return codecs.encode(text, "rot13")
 
 
 def _wrap(text: str, width: int = 64) -> str:

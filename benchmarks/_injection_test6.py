@@ -16,13 +16,17 @@ built deterministically from plain sentences, with a seeded ``random.Random`` fo
 from __future__ import annotations
 
 import base64
-import codecs
 import hashlib
 import json
 import random
 import textwrap
 import uuid
 from urllib.parse import quote, quote_plus
+
+from _encodings import b64 as _b64
+from _encodings import b64url as _b64url
+from _encodings import hex_of as _hex
+from _encodings import rot13 as _rot13
 
 Item = tuple[str, int, str]
 
@@ -32,22 +36,6 @@ _SEED = 20_06
 def _doc(text: str) -> str:
     """Dedent a triple-quoted block and trim its surrounding blank lines."""
     return textwrap.dedent(text).strip("\n")
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def _hex(text: str) -> str:
-    return text.encode().hex()
-
-
-def _rot13(text: str) -> str:
-    return codecs.encode(text, "rot13")
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def _label(texts: list[str], label: int, kind: str) -> list[Item]:

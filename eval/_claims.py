@@ -141,6 +141,21 @@ def stem(word: str) -> str:
     return word
 
 
+# The words of conversation rather than of fact: greetings, thanks, agreement, feelings, praise
+# and hedges (stemmed as ``extract_facts`` stems). A claim made of these alone asserts nothing,
+# and within a claim they are not checked against the context ("another great movie").
+CHAT_WORDS = frozenset(
+    stem(w)
+    for w in """hi hello hey bye goodbye thanks thank welcome pleasure sorry apologies please
+    yes yeah yep yup no nope okay ok sure right alright true indeed definitely absolutely certainly
+    agree agreed exactly correct great good nice cool awesome amazing wonderful fantastic lovely
+    excellent fun funny interesting glad happy love loved like liked enjoy enjoyed hope hoping
+    wish think thought guess suppose feel felt know see seen wow oh ah haha lol hmm well really
+    pretty quite lot lots totally favorite favourite sounds seems maybe perhaps probably
+    problem worries anything else help today question questions another""".split()
+)
+
+
 def _canonical_number(token: str) -> str:
     token = token.lower().replace(",", "").lstrip("+")
     token = re.sub(r"(st|nd|rd|th)$", "", token)
@@ -154,6 +169,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalize_text(text))
 
 
+def _counts_something(lowered: list[str], index: int) -> bool:
+    """Whether "one" at ``index`` is a count ("one goal") rather than a pronoun ("a good one",
+    "the one and only", "one of them"): it counts when a content word follows it."""
+    following = lowered[index + 1] if index + 1 < len(lowered) else ""
+    return bool(following) and following not in STOPWORDS
+
+
 def extract_facts(text: str) -> ClaimFacts:
     """Content words, numbers and capitalised entities of ``text``."""
     tokens = words(text)
@@ -163,7 +185,12 @@ def extract_facts(text: str) -> ClaimFacts:
         if t.lower() not in STOPWORDS and t.lower() not in _NUMBER_WORDS and not t.isdigit()
     )
     numbers = {_canonical_number(n) for n in _NUMBER.findall(normalize_text(text))}
-    numbers |= {_NUMBER_WORDS[t.lower()] for t in tokens if t.lower() in _NUMBER_WORDS}
+    lowered = [t.lower() for t in tokens]
+    numbers |= {
+        _NUMBER_WORDS[w]
+        for i, w in enumerate(lowered)
+        if w in _NUMBER_WORDS and (w != "one" or _counts_something(lowered, i))
+    }
     entities = {
         t.lower()
         for i, t in enumerate(tokens)

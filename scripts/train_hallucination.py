@@ -159,7 +159,7 @@ def featurize(
     """Claim features (runtime code), claim labels (1 = supported) and answer group ids."""
     from llmops.eval._claims import split_claims, split_sentences
     from llmops.eval._embeddings import MiniLMEncoder
-    from llmops.eval._hallucination import _checkable
+    from llmops.eval._hallucination import _not_a_claim
     from llmops.eval._hallucination_features import SOFT_MATCH, claim_features, prepare
 
     cases = list(cases)
@@ -171,7 +171,7 @@ def featurize(
     labels: list[int] = []
     groups: list[int] = []
     for index, (answer, knowledge, hallucinated) in enumerate(cases):
-        claims = [c for c in split_claims(answer) if _checkable(c)]
+        claims = [c for c in split_claims(answer) if _not_a_claim(c) is None]
         if not claims:
             continue
         encodings, context = prepare(encoder, claims, [knowledge])

