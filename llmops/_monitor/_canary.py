@@ -143,9 +143,12 @@ def _compare(
 def _value(metric: str, values: list[Any]) -> float:
     if not values:
         return float("nan")
-    if metric == "p95_ms":
+    if metric == "p95_ms":  # interpolated as the bootstrap's quantiles are (numpy's "linear")
         ordered = sorted(values)
-        return float(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))])
+        position = 0.95 * (len(ordered) - 1)
+        below = int(position)
+        above = min(below + 1, len(ordered) - 1)
+        return float(ordered[below] + (ordered[above] - ordered[below]) * (position - below))
     return float(sum(values)) / len(values)
 
 

@@ -108,3 +108,17 @@ def test_too_few_traces_hold(router: Router) -> None:
     assert configs().canary_share("support-bot") == 0.5  # nothing applied without --apply
     bad = CliRunner().invoke(app, ["monitor", "canary", "support-bot@nope", "--against", "x@y"])
     assert bad.exit_code == 2
+
+
+def test_the_p95_shown_per_side_is_the_quantile_the_difference_is_taken_on() -> None:
+    import random
+
+    from llmops._monitor._canary import _compare
+
+    rng = random.Random(7)
+    canary = [rng.lognormvariate(5.0, 0.4) for _ in range(301)]
+    production = [rng.lognormvariate(5.0, 0.3) for _ in range(407)]
+    row = _compare("p95_ms", canary, production, 0.2, "relative", 50)
+    assert row.candidate - row.production == pytest.approx(row.difference)
+    ordered = sorted(canary)
+    assert ordered[285] <= row.candidate <= ordered[286]  # 0.95 x 300 = 285: interpolated
