@@ -746,10 +746,15 @@ def _tiers_to_merge(segments: list[Path]) -> list[list[Path]]:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection (imported here: duckdb costs ~200 ms to import)."""
+    """An in-memory DuckDB connection (imported here: duckdb costs ~200 ms to import).
+
+    DuckDB's progress bar is off: a library query must not draw on the application's stderr.
+    """
     import duckdb
 
-    return duckdb.connect(":memory:")
+    connection = duckdb.connect(":memory:")
+    connection.execute("SET enable_progress_bar = false")
+    return connection
 
 
 class Store:

@@ -82,3 +82,10 @@ def test_a_reader_that_never_imported_eval_sees_the_eval_tables(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
+
+
+def test_store_connections_never_draw_a_progress_bar() -> None:
+    from llmops._store import connect
+
+    setting = connect().execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert setting == (False,)
