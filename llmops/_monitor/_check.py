@@ -29,7 +29,7 @@ import orjson
 from llmops._errors import ConfigError
 from llmops._internal import logger
 from llmops._monitor._drift import DEFAULT_ALPHA, DriftTest, quantile_drift, rate_drift
-from llmops._monitor._series import VERDICTS_SQL
+from llmops._monitor._series import VERDICTS_SQL, traces_source
 
 MIN_BASELINE = 30  # observations a baseline needs before a metric is tested
 DEFAULT_BASELINE = 1000
@@ -132,7 +132,7 @@ def load_traces(config: str | None, since_ns: int | None) -> dict[tuple[str, str
         SELECT t.trace_id, t.config_name, t.config_version,
                epoch_us(t.start_time) * 1000 AS start_ns, t.duration_ms,
                t.error_count > 0 AS failed, s.hallucinated, s.succeeded, t.cost_usd
-        FROM traces t LEFT JOIN s USING (trace_id)
+        FROM {traces_source(None if since_ns is None else "$since")} t LEFT JOIN s USING (trace_id)
         WHERE {" AND ".join(conditions)}
         ORDER BY t.start_time, t.trace_id
         """,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from llmops._internal import prometheus_family as _family
-from llmops._monitor._series import series_sql
+from llmops._monitor._series import SINCE_NS, series_sql
 
 # (metric name, column, help, scale): gauges per version.
 _GAUGES: tuple[tuple[str, str, str, float], ...] = (
@@ -84,7 +84,7 @@ class VersionMetrics:
 
         since = (datetime.now(UTC) - self.window).replace(tzinfo=None)
         whole = timedelta(days=36_500) // timedelta(microseconds=1)  # one window per version
-        sql = series_sql("to_microseconds($whole)", "start_time >= $since")
+        sql = series_sql("to_microseconds($whole)", "start_time >= $since", SINCE_NS)
         with open_store(self.store_dir).connection() as con:
             series = dict_rows(con.execute(sql, {"whole": whole, "since": since}))
             alerts = dict_rows(

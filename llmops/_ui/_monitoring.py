@@ -101,11 +101,11 @@ def series(
 ) -> list[dict[str, Any]]:
     """The per-version series over ``span``, oldest window first; ``where`` (on the ``traces``
     view, ``$name`` parameters from ``params``) narrows the traces."""
-    from llmops._monitor._series import series_sql
+    from llmops._monitor._series import SINCE_NS, series_sql
     from llmops._query import dict_rows
 
     condition = "start_time >= $since" + (f" AND ({where})" if where else "")
-    sql = series_sql("to_microseconds($window)", condition)
+    sql = series_sql("to_microseconds($window)", condition, SINCE_NS)
     bound = {"window": span.window_length // timedelta(microseconds=1), "since": span.cutoff()}
     with reader.connection() as con:
         cursor = con.execute(

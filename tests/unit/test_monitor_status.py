@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +227,32 @@ def test_a_reader_that_never_imported_monitoring_sees_the_view(home: Path) -> No
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["4", "3"]
+
+
+@llmops.agent
+def long_running(cutoffs: list[datetime]) -> str:
+    time.sleep(0.01)
+    cutoffs.append(datetime.now(UTC).replace(tzinfo=None))
+    time.sleep(0.01)
+    return answer("inner", tokens=(1, 1), cost=0.5)  # a span that starts after the cutoff
+
+
+def test_since_counts_the_traces_started_after_it_with_all_their_spans() -> None:
+    cutoffs: list[datetime] = []
+    with llmops.use_config(V1):
+        long_running(cutoffs)  # started before the cutoff: out, though a span of it is after
+        answer("after", tokens=(3, 2), cost=0.02)
+    with llmops.use_config(V2):
+        guarded("my mail is a@b.example")
+    llmops.flush()
+    rows = by_version(version_series(window=WHOLE, since=cutoffs[0]))
+    v1, v2 = rows[V1.version], rows[V2.version]
+    assert (v1["traces"], v1["input_tokens"], v1["output_tokens"]) == (1, 3, 2)
+    assert v1["cost_usd"] == pytest.approx(0.02)
+    assert (v2["traces"], v2["guardrail_findings"]) == (1, 2)
+    every = llmops.query(
+        "SELECT config_version, count(*) AS n FROM traces WHERE start_time >= ? "
+        "AND config_version IS NOT NULL GROUP BY ALL",
+        [cutoffs[0]],
+    )
+    assert {r["config_version"]: r["n"] for r in every} == {V1.version: 1, V2.version: 1}
