@@ -749,11 +749,13 @@ def connect() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection (imported here: duckdb costs ~200 ms to import).
 
     DuckDB's progress bar is off: a library query must not draw on the application's stderr.
+    (Inside Jupyter without ipywidgets DuckDB refuses to change the setting, and draws no bar.)
     """
     import duckdb
 
     connection = duckdb.connect(":memory:")
-    connection.execute("SET enable_progress_bar = false")
+    with contextlib.suppress(duckdb.Error):
+        connection.execute("SET enable_progress_bar = false")
     return connection
 
 
