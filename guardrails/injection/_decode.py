@@ -155,13 +155,14 @@ def _from_char_codes(text: str) -> str | None:
 
 
 def other_readings(text: str) -> list[str]:
-    """What ``text`` says when read backwards, with its letters shifted back by 1 to 25 (every
-    Caesar key, rot13 included), or with its decimal character codes turned into characters.
+    """What ``text`` says when read backwards, with its letters shifted back by every Caesar key
+    but 13 (:func:`rot13` is judged on its own), or with its decimal character codes turned
+    into characters.
 
     Only worth judging when the text itself asks for a decoding (each reading costs a pass).
     """
     readings = [text[::-1]]
-    readings += [_shift(text, key) for key in range(1, 26)]
+    readings += [_shift(text, key) for key in range(1, 26) if key != 13]
     codes = _from_char_codes(text)
     if codes:
         readings.append(codes)

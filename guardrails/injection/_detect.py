@@ -184,26 +184,30 @@ def evidence(text: str) -> Evidence:
         if any(name not in plain for name in rules):
             signals.append("encoded_payload")
     views: tuple[str, ...] = ()
-    # The rot13 reading is judged when nothing else fired, or when the text itself asks for
-    # something to be decoded and followed (what the hidden text says then decides).
+    # The rot13 reading is judged when nothing else fired; the other readings when the text
+    # asks for something to be decoded and followed (what the hidden text says then decides).
     if not rules or "encoded_instructions" in rules:
-        turned = normalize(rot13(view.text)).text
-        hidden = [name for name in match_rules(turned) if name not in rules]
-        if hidden:
-            rules = [*rules, *hidden]
+        found = _hidden_rules([rot13(view.text)], rules)
+        if found:
+            rules, views = [*rules, *found[0]], (found[1],)
             signals.append("rot13")
-            views = (turned,)
     if "encoded_instructions" in rules and not views:
-        # Asked to decode and follow: judge what every reading it may mean says.
-        for reading in other_readings(view.text):
-            turned = normalize(reading).text
-            hidden = [name for name in match_rules(turned) if name not in rules]
-            if hidden:
-                rules = [*rules, *hidden]
-                signals.append("decoded_instruction")
-                views = (turned,)
-                break
+        found = _hidden_rules(other_readings(view.text), rules)
+        if found:
+            rules, views = [*rules, *found[0]], (found[1],)
+            signals.append("decoded_instruction")
     return Evidence(norm.text, tuple(rules), tuple(signals), view.kinds, views, tuple(mentioned))
+
+
+def _hidden_rules(readings: list[str], fired: list[str]) -> tuple[list[str], str] | None:
+    """The rules beyond ``fired`` that the first of ``readings`` to add any fires, and that
+    reading normalised; None when no reading says more than the text itself."""
+    for reading in readings:
+        turned = normalize(reading).text
+        hidden = [name for name in match_rules(turned) if name not in fired]
+        if hidden:
+            return hidden, turned
+    return None
 
 
 _SPACES = re.compile(r"\s+")

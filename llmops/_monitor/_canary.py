@@ -31,7 +31,12 @@ import orjson
 
 from llmops._errors import ConfigError
 from llmops._monitor._check import load_traces, observed, resolve_version
-from llmops._monitor._drift import mean_difference, quantile_difference, rate_difference
+from llmops._monitor._drift import (
+    _quantile,
+    mean_difference,
+    quantile_difference,
+    rate_difference,
+)
 
 # metric (higher is worse for each) -> (margin, "point" or "relative" to production's value)
 MARGINS: dict[str, tuple[float, str]] = {
@@ -144,11 +149,7 @@ def _value(metric: str, values: list[Any]) -> float:
     if not values:
         return float("nan")
     if metric == "p95_ms":  # interpolated as the bootstrap's quantiles are (numpy's "linear")
-        ordered = sorted(values)
-        position = 0.95 * (len(ordered) - 1)
-        below = int(position)
-        above = min(below + 1, len(ordered) - 1)
-        return float(ordered[below] + (ordered[above] - ordered[below]) * (position - below))
+        return _quantile(values, 0.95)
     return float(sum(values)) / len(values)
 
 
