@@ -746,11 +746,8 @@ def _tiers_to_merge(segments: list[Path]) -> list[list[Path]]:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection (imported here: duckdb costs ~200 ms to import).
-
-    DuckDB's progress bar is off: a library query must not draw on the application's stderr.
-    (Inside Jupyter without ipywidgets DuckDB refuses to change the setting, and draws no bar.)
-    """
+    """An in-memory DuckDB connection (imported here: duckdb costs ~200 ms to import) whose
+    queries draw no progress bar on stderr (Jupyter without ipywidgets refuses the setting)."""
     import duckdb
 
     connection = duckdb.connect(":memory:")
