@@ -145,9 +145,7 @@ class OfflineDetector:
             contexts: The passages it must be grounded in.
             threshold: Overrides the detector's threshold for this call.
         """
-        cut = self.threshold if threshold is None else _check_threshold(threshold)
-        claims = split_claims(answer)
-        contexts = [c for c in contexts if c.strip()]
+        cut, claims, contexts = begin(self.threshold, answer, contexts, threshold)
         if not claims or not contexts:
             return trivial(self, claims, cut)
         encodings, context = prepare(self._encoder_or_default(), claims, contexts)
@@ -170,6 +168,15 @@ class _Detector(Protocol):
 
     @property
     def version(self) -> str: ...
+
+
+def begin(
+    shipped: float, answer: str, contexts: Sequence[str], threshold: float | None
+) -> tuple[float, list[str], list[str]]:
+    """What every offline check starts from: the threshold in force, the answer's claims and
+    the non-blank contexts."""
+    cut = shipped if threshold is None else _check_threshold(threshold)
+    return cut, split_claims(answer), [c for c in contexts if c.strip()]
 
 
 def trivial(detector: _Detector, claims: list[str], cut: float) -> HallucinationResult:

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from llmops._errors import ConfigError
-from llmops.eval._claims import extract_facts, split_claims, split_sentences, stem, words
-from llmops.eval._hallucination import _check_threshold, _not_a_claim, result_of, trivial
+from llmops.eval._claims import extract_facts, split_sentences, stem, words
+from llmops.eval._hallucination import _check_threshold, _not_a_claim, begin, result_of, trivial
 from llmops.eval._hallucination_features import content_keys, unseen_reasons
 from llmops.eval._types import Claim, HallucinationResult
 
@@ -63,11 +63,12 @@ class Premise:
     @classmethod
     def of(cls, contexts: Sequence[str]) -> Premise:
         sentences = tuple(s for c in contexts for s in split_sentences(c))
+        numbers = tuple(frozenset(extract_facts(s).numbers) for s in sentences)
         return cls(
             sentences,
             tuple(frozenset(content_keys(s)) for s in sentences),
-            tuple(frozenset(extract_facts(s).numbers) for s in sentences),
-            frozenset(n for c in contexts for n in extract_facts(c).numbers),
+            numbers,
+            frozenset().union(*numbers),
             frozenset(stem(w.lower()) for c in contexts for w in words(c)),
         )
 
@@ -296,9 +297,7 @@ class NLIDetector:
             contexts: The passages it must be grounded in.
             threshold: Overrides the detector's threshold for this call.
         """
-        cut = self.threshold if threshold is None else _check_threshold(threshold)
-        claims = split_claims(answer)
-        contexts = [c for c in contexts if c.strip()]
+        cut, claims, contexts = begin(self.threshold, answer, contexts, threshold)
         if not claims or not contexts:
             return trivial(self, claims, cut)
         why = {claim: _not_a_claim(claim) for claim in claims}

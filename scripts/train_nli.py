@@ -264,7 +264,8 @@ def score_cases(model: Any, items: Sequence[Any]) -> list[float]:
         if claims:
             pairs.append(pair(claims, case.contexts))
             where.append(i)
-            named = any(unseen_facts(c, Premise.of(case.contexts)) for c in claims)
+            context = Premise.of(case.contexts)
+            named = any(unseen_facts(c, context) for c in claims)
             extra.append(UNSEEN_FACT_PENALTY if named else 0.0)
     order = sorted(range(len(pairs)), key=lambda j: len(pairs[j][0]) + len(pairs[j][1]))
     found: dict[int, float] = {}
