@@ -238,8 +238,9 @@ _default_lock = threading.Lock()
 def default_detector() -> OfflineDetector:
     """The process-wide offline detector, the claim-feature one (its model loads on first use).
 
-    The cross-encoder (:class:`~llmops.eval._nli.NLIDetector`) is chosen per call with
-    ``hallucination(..., detector=NLIDetector())``: it scores HaluEval summaries better, but
+    The cross-encoder (:class:`~llmops.eval._nli.NLIDetector`) is chosen by name
+    (``detector: offline-nli`` in a suite, ``llmops monitor run --detector offline-nli``, or
+    ``hallucination(..., detector="offline-nli")``): it scores HaluEval summaries better, but
     let most of the quickstart candidate's invented answers through (see the README).
     """
     global _default
@@ -247,6 +248,26 @@ def default_detector() -> OfflineDetector:
         if _default is None:
             _default = OfflineDetector()
         return _default
+
+
+DETECTORS = ("offline", "offline-nli")  # what a suite's or the monitor's ``detector`` may name
+
+
+def named_detector(name: str) -> OfflineDetector | NLIDetector:
+    """The process-wide offline detector called ``name``: ``offline`` (claim features, the
+    default) or ``offline-nli`` (the cross-encoder); the name a result's ``detector`` carries.
+
+    Raises:
+        ConfigError: ``name`` is neither.
+    """
+    if name == "offline":
+        return default_detector()
+    if name == "offline-nli":
+        from llmops.eval._nli import default_nli_detector
+
+        return default_nli_detector()
+    known = ", ".join(DETECTORS)
+    raise ConfigError(f"unknown hallucination detector {name!r} (known: {known})")
 
 
 def _as_list(contexts: str | Sequence[str]) -> list[str]:
@@ -268,7 +289,7 @@ def hallucination(
     judge: object | None = None,
     *,
     threshold: float | None = None,
-    detector: OfflineDetector | NLIDetector | None = None,
+    detector: OfflineDetector | NLIDetector | str | None = None,
 ) -> HallucinationResult:
     """Claim-level faithfulness of ``answer`` to ``contexts``.
 
@@ -278,15 +299,17 @@ def hallucination(
         judge: An LLM judge configuration; ``None`` uses the offline detector (no network).
         threshold: Offline detector only: the support score a claim needs to count as
             supported (default: the shipped threshold).
-        detector: The offline detector (default: the process-wide claim-feature one); e.g.
-            ``NLIDetector()`` for the cross-encoder.
+        detector: The offline detector, or its name (:data:`DETECTORS`); default: the
+            process-wide claim-feature one. ``"offline-nli"`` (or ``NLIDetector()``) is the
+            cross-encoder.
 
     Returns:
         The unsupported fraction as ``score``, the verdict, and every claim with its verdict.
 
     Raises:
         TypeError: ``answer`` or ``contexts`` is not text.
-        ConfigError: ``threshold`` is outside [0, 1], or the offline extras are not installed.
+        ConfigError: ``threshold`` is outside [0, 1], ``detector`` names no detector, or the
+            offline extras are not installed.
 
     Example:
         >>> hallucination("Born in 1950.", "She was born in 1950.").score
@@ -299,5 +322,11 @@ def hallucination(
         from llmops.eval._judge import judge_hallucination
 
         return judge_hallucination(answer, contexts_list, judge)
-    offline = default_detector() if detector is None else detector
+    offline: OfflineDetector | NLIDetector
+    if detector is None:
+        offline = default_detector()
+    elif isinstance(detector, str):
+        offline = named_detector(detector)
+    else:
+        offline = detector
     return offline.check(answer, contexts_list, threshold=threshold)

@@ -147,6 +147,12 @@ def check_metrics(suite: Suite, where: Callable[[list[Any]], str]) -> None:
         except EvalDatasetError as exc:
             problems.append(f"{where(['metrics', index])}: metrics.{index}: {exc}")
             continue
+        detector = spec.options.get("detector")
+        if definition.name == "hallucination" and detector is not None:
+            problem = _detector_problem(detector, spec)
+            if problem:
+                at = where(["metrics", index, "detector"])
+                problems.append(f"{at}: metrics.{index}.detector: {problem}")
         for needed in _requires(definition, spec):
             for case, location in zip(suite.case_list, suite.case_locations, strict=True):
                 if not case.has(needed):
@@ -156,6 +162,17 @@ def check_metrics(suite: Suite, where: Callable[[list[Any]], str]) -> None:
                     )
     if problems:
         raise EvalDatasetError("\n".join(problems[:50]))
+
+
+def _detector_problem(detector: Any, spec: MetricSpec) -> str | None:
+    """What is wrong with a hallucination metric's ``detector`` option, if anything."""
+    from llmops.eval._hallucination import DETECTORS
+
+    if spec.options.get("judge") is not None:
+        return "a metric has a judge or an offline detector, not both"
+    if detector not in DETECTORS:
+        return f"unknown detector {detector!r} (known: {', '.join(DETECTORS)})"
+    return None
 
 
 def _requires(definition: MetricDef, spec: MetricSpec) -> tuple[str, ...]:
@@ -209,7 +226,9 @@ def _hallucination(case: Case, output: CaseOutput, spec: MetricSpec) -> Score:
         return Score(None, status="skipped", details={"reason": "empty answer"})
     judge = _judge(spec.options.get("judge"))
     try:
-        result = hallucination(output.text, contexts, judge=judge)
+        result = hallucination(
+            output.text, contexts, judge=judge, detector=spec.options.get("detector")
+        )
     except (BackendUnavailable, ModelCallError) as exc:
         return Score(None, status="error", details={"error": f"{type(exc).__name__}: {exc}"})
     details = {

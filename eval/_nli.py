@@ -244,6 +244,7 @@ def forward(torch: Any, model: Any, inputs: Any) -> Any:
 
 
 _default: NLIModel | None = None
+_default_detector: NLIDetector | None = None
 _default_lock = threading.Lock()
 
 
@@ -254,6 +255,17 @@ def default_nli() -> NLIModel:
         if _default is None:
             _default = NLIModel()
         return _default
+
+
+def default_nli_detector() -> NLIDetector:
+    """The process-wide :class:`NLIDetector` at its shipped threshold (what ``offline-nli``
+    names in a suite or the monitor)."""
+    global _default_detector
+    model = default_nli()
+    with _default_lock:
+        if _default_detector is None:
+            _default_detector = NLIDetector(model=model)
+        return _default_detector
 
 
 class NLIDetector:

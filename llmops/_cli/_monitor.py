@@ -125,6 +125,9 @@ def run(
     plugin: Annotated[
         list[str] | None, typer.Option("--plugin", help="Import MODULE first (user metrics).")
     ] = None,
+    detector: Annotated[
+        str, typer.Option(help="Hallucination detector: offline or offline-nli.")
+    ] = "offline",
     judge: Annotated[str | None, typer.Option(help="LLM judge: NAME@ALIAS or a model.")] = None,
     judge_rate: Annotated[float, typer.Option(help="Share of scored traces judged.")] = 0.0,
     settle: Annotated[str, typer.Option(help="Wait after a trace ends: 2s, 1m…")] = "2s",
@@ -157,6 +160,7 @@ def run(
             errors=errors,
             metrics=tuple(metric or ("hallucination", "injection")),
             plugins=tuple(plugin or ()),
+            detector=detector,
             judge=judge,
             judge_rate=judge_rate if judge_rate or not judge else 1.0,
             settle_s=settle_s,

@@ -61,6 +61,8 @@ class Rules:
             eval metrics that need no expected answer.
         plugins: Modules imported first: where user metrics are registered
             (``@llmops.eval.metric``).
+        detector: The offline hallucination detector: ``offline`` (claim features, the
+            default) or ``offline-nli`` (the cross-encoder).
         judge: A judge reference (``NAME@ALIAS`` or a model) for ``hallucination_judge``.
         judge_rate: Share of scored traces the judge also scores.
         settle_s: Seconds after a root span ends before its trace is scored.
@@ -75,6 +77,7 @@ class Rules:
     errors: bool = True
     metrics: tuple[str, ...] = DEFAULT_METRICS
     plugins: tuple[str, ...] = ()
+    detector: str = "offline"
     judge: str | None = None
     judge_rate: float = 0.0
     settle_s: float = 2.0
@@ -88,6 +91,11 @@ class Rules:
             raise ConfigError("monitor rules: a judge rate needs a judge (--judge NAME@ALIAS)")
         if not self.name.strip():
             raise ConfigError("monitor rules: the scorer needs a name")
+        from llmops.eval._hallucination import DETECTORS
+
+        if self.detector not in DETECTORS:
+            known = ", ".join(DETECTORS)
+            raise ConfigError(f"monitor rules: unknown detector {self.detector!r} (known: {known})")
         if self.settle_s < 0 or self.since_s <= 0:
             raise ConfigError("monitor rules: settle must be >= 0 and since > 0")
 
@@ -147,7 +155,7 @@ class OnlineScorer:
         scorers: dict[str, Scorer] = {}
         for metric in rules.metrics:
             if metric == "hallucination":
-                scorers[metric] = _hallucination_scorer(None)
+                scorers[metric] = _hallucination_scorer(None, rules.detector)
             elif metric == "injection":
                 scorers[metric] = _injection
             elif metric == "pii":
@@ -171,7 +179,7 @@ class OnlineScorer:
                 judge = _judge(rules.judge)
             except ConfigError as exc:
                 raise ConfigError(f"monitor: judge {rules.judge!r}: {exc}") from None
-            scorers["hallucination_judge"] = _hallucination_scorer(judge)
+            scorers["hallucination_judge"] = _hallucination_scorer(judge, None)
         if not scorers:
             raise ConfigError("monitor: no metric to score (give --metric)")
         return scorers
@@ -402,7 +410,7 @@ def _user_text(value: Any) -> str:
     return _text(value)
 
 
-def _hallucination_scorer(judge: Any) -> Scorer:
+def _hallucination_scorer(judge: Any, detector: str | None) -> Scorer:
     def score(item: dict[str, Any]) -> dict[str, Any]:
         from llmops.eval._hallucination import hallucination
 
@@ -411,7 +419,7 @@ def _hallucination_scorer(judge: Any) -> Scorer:
             return {"status": "not_scorable", "label": "no_context", "explanation": "no contexts"}
         if not answer.strip():
             return {"status": "not_scorable", "label": "no_answer", "explanation": "no answer"}
-        result = hallucination(answer, item["contexts"], judge=judge)
+        result = hallucination(answer, item["contexts"], judge=judge, detector=detector)
         unsupported = [c.text for c in result.unsupported_claims]
         return {
             "value": result.score,

@@ -34,6 +34,21 @@ def test_exact_match_contains_and_rouge() -> None:
     assert far.passed is False
 
 
+def test_the_hallucination_metric_uses_the_detector_its_spec_names() -> None:
+    context = ["The Eiffel Tower was completed in 1889 and is 330 metres tall."]
+    for detector in ("offline", "offline-nli"):
+        spec = MetricSpec(name="hallucination", detector=detector)
+        function = get_metric(spec).function
+        right = function(
+            Case(input="q", context=context), CaseOutput("The tower was completed in 1889."), spec
+        )
+        wrong = function(
+            Case(input="q", context=context), CaseOutput("The tower was completed in 1925."), spec
+        )
+        assert (right.details["detector"], right.passed, wrong.passed) == (detector, True, False)
+        assert wrong.details["unsupported_claims"] == ["The tower was completed in 1925."]
+
+
 @llmops.tool(name="retrieve")
 def retrieve(query: str) -> list[dict[str, str]]:
     return [{"text": "The Team plan costs 12 dollars per seat."}, {"text": "Refunds take 14 days."}]

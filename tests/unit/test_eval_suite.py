@@ -94,6 +94,23 @@ def test_unknown_metric_bad_gate_and_bad_yaml(tmp_path: Path) -> None:
         load_suite(missing)
 
 
+def test_a_hallucination_metric_names_its_offline_detector(tmp_path: Path) -> None:
+    def suite(options: str) -> Path:
+        text = f"name: s\nmetrics:\n  - name: h\n    type: hallucination\n{options}"
+        return write(tmp_path, "d.yaml", text + "cases: [{input: q, context: c}]\n")
+
+    assert load_suite(suite("    detector: offline-nli\n")).metrics[0].options == {
+        "detector": "offline-nli"
+    }
+    with pytest.raises(
+        EvalDatasetError,
+        match=r"d.yaml:5: metrics.0.detector: unknown detector 'nli' \(known: offline, offline-nli",
+    ):
+        load_suite(suite("    detector: nli\n"))
+    with pytest.raises(EvalDatasetError, match=r"d.yaml:5: metrics.0.detector: .*not both"):
+        load_suite(suite("    detector: offline\n    judge: judge-bot@production\n"))
+
+
 def test_duplicate_case_ids_are_rejected(tmp_path: Path) -> None:
     suite = write(
         tmp_path,

@@ -214,6 +214,21 @@ def test_bad_rules_and_metrics_are_one_line_errors() -> None:
         OnlineScorer(Rules(metrics=("no_such_metric",)))
 
 
+def test_the_cross_encoder_scores_live_traces_when_the_rules_name_it() -> None:
+    ids = traffic()
+    scorer(metrics=("hallucination",), detector="offline-nli").run_once()
+    got = scores()
+    faithful, wrong = got[(ids["faithful"], "hallucination")], got[(ids["wrong"], "hallucination")]
+    assert (faithful["passed"], wrong["passed"]) == (True, False)
+    assert "(offline-nli " in faithful["explanation"]
+    assert "45 dollars" in wrong["explanation"]
+    with pytest.raises(ConfigError, match=r"unknown detector 'nli' \(known: offline, offline-nli"):
+        Rules(detector="nli")
+    bad = CliRunner().invoke(app, ["monitor", "run", "--once", "--detector", "nli"])
+    assert bad.exit_code == 2
+    assert "unknown detector 'nli'" in bad.output
+
+
 def test_cli_run_once_and_status_show_the_rates() -> None:
     traffic()
     runner = CliRunner()
