@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from llmops._errors import ConfigError
-from llmops.eval._claims import extract_facts, split_sentences, stem, words
+from llmops.eval._claims import extract_facts, split_claims, split_sentences, stem, words
 from llmops.eval._hallucination import _check_threshold, _not_a_claim, begin, result_of, trivial
 from llmops.eval._hallucination_features import content_keys, unseen_reasons
 from llmops.eval._types import Claim, HallucinationResult
@@ -59,6 +59,7 @@ class Premise:
     sentence_numbers: tuple[frozenset[str], ...]
     numbers: frozenset[str]
     stems: frozenset[str]
+    clauses: frozenset[tuple[str, ...]]  # each sentence's claims, as lowercased words
 
     @classmethod
     def of(cls, contexts: Sequence[str]) -> Premise:
@@ -70,7 +71,16 @@ class Premise:
             numbers,
             frozenset().union(*numbers),
             frozenset(stem(w.lower()) for c in contexts for w in words(c)),
+            frozenset(_words_of(c) for s in sentences for c in split_claims(s)),
         )
+
+    def states(self, claim: str) -> bool:
+        """Whether the context says ``claim`` word for word (one of its sentences or clauses)."""
+        return _words_of(claim) in self.clauses
+
+
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in words(text))
 
 
 def pair(
@@ -318,13 +328,38 @@ class NLIDetector:
             scored = [Claim(c, True, 1.0, None, (str(why[c]),)) for c in claims]
             return result_of(self, scored, cut, {"note": "nothing to check"})
         context = Premise.of(contexts)
+        quoted = {c for c in checkable if context.states(c)}  # entailed, whatever the model says
+        read = [c for c in checkable if c not in quoted]
+        support, unseen, cleared, details = self._support(read, context, cut) if read else (
+            {}, {}, set(), {"note": "quoted from the context"})  # fmt: skip
+        scored = []
+        for claim in claims:
+            if why[claim] is not None:
+                scored.append(Claim(claim, True, 1.0, None, (str(why[claim]),)))
+                continue
+            evidence = closest_sentence(claim, context)
+            if claim in quoted:
+                scored.append(Claim(claim, True, 1.0, evidence, ("the context says it verbatim",)))
+                continue
+            s = support[claim]
+            why_not = "another claim names what the context lacks"
+            measured = f"entailment support {s:.2f}"
+            reasons = (*unseen[claim], why_not if claim in cleared else measured)
+            scored.append(Claim(claim, s >= cut, round(s, 4), evidence, reasons))
+        return result_of(self, scored, cut, details)
+
+    def _support(
+        self, checkable: list[str], context: Premise, cut: float
+    ) -> tuple[dict[str, float], dict[str, tuple[str, ...]], set[str], dict[str, Any]]:
+        """Each claim's support, its unseen facts, the claims cleared because another names the
+        unseen fact, and the details: the claims are read together, then named one by one."""
         unseen = {c: unseen_facts(c, context) for c in checkable}
         premise, hypothesis = pair(checkable, context)
         answer_support = 1.0 - self.model.score([(premise, hypothesis)])[0]
         if any(unseen.values()):
             answer_support = max(0.0, answer_support - UNSEEN_FACT_PENALTY)
         support = dict.fromkeys(checkable, answer_support)
-        cleared: set[str] = set()  # not scored alone: another claim names the unseen fact
+        cleared: set[str] = set()
         if answer_support < cut and len(checkable) > 1:
             named = [c for c in checkable if unseen[c]]
             if named:  # the claims naming what no context mentions are the suspects
@@ -337,22 +372,11 @@ class NLIDetector:
             if all(s >= cut for s in support.values()):  # wrong together, not one by one
                 doubted = min(checkable, key=lambda c: support[c])
                 support[doubted] = answer_support
-        scored = []
-        for claim in claims:
-            if why[claim] is not None:
-                scored.append(Claim(claim, True, 1.0, None, (str(why[claim]),)))
-                continue
-            s = support[claim]
-            evidence = closest_sentence(claim, context)
-            why_not = "another claim names what the context lacks"
-            measured = f"entailment support {s:.2f}"
-            reasons = (*unseen[claim], why_not if claim in cleared else measured)
-            scored.append(Claim(claim, s >= cut, round(s, 4), evidence, reasons))
         details = {
             "answer_support": round(answer_support, 4),
             "premise_words": len(premise.split()),
         }
-        return result_of(self, scored, cut, details)
+        return support, unseen, cleared, details
 
 
 def closest_sentence(claim: str, context: Premise) -> str | None:

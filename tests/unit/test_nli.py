@@ -132,6 +132,20 @@ def test_the_wrong_claim_of_several_is_the_one_named(detector: NLIDetector) -> N
     assert result.claims[0].reasons == ("another claim names what the context lacks",)
 
 
+def test_a_sentence_quoted_from_the_context_is_supported(detector: NLIDetector) -> None:
+    quoted = detector.check('"She was born in Warsaw in 1867." [curie.md]', [CONTEXT])
+    assert not quoted.hallucinated
+    assert quoted.claims[0].reasons == ("the context says it verbatim",)
+    assert quoted.claims[0].evidence == "She was born in Warsaw in 1867."
+    mixed = detector.check("She was born in Warsaw in 1867. She died in 1934 in Madrid.", [CONTEXT])
+    assert [c.text for c in mixed.unsupported_claims] == ["She died in 1934 in Madrid."]
+    # Words of the context inside a denial are not a quote of it: the model reads them.
+    denied = detector.check(
+        "She was born in Warsaw.", ["It is not true that she was born in Warsaw."]
+    )
+    assert denied.claims[0].reasons[-1].startswith("entailment support")
+
+
 def test_paraphrase_is_not_punished(detector: NLIDetector) -> None:
     assert not detector.check("Curie did research on radioactivity.", [CONTEXT]).hallucinated
     context = "The Nile is about 6,650 km long and flows through eleven countries."
