@@ -126,8 +126,8 @@ def run(
         list[str] | None, typer.Option("--plugin", help="Import MODULE first (user metrics).")
     ] = None,
     detector: Annotated[
-        str, typer.Option(help="Hallucination detector: offline or offline-nli.")
-    ] = "offline",
+        str, typer.Option(help="Hallucination detector: auto, offline or offline-nli.")
+    ] = "auto",
     judge: Annotated[str | None, typer.Option(help="LLM judge: NAME@ALIAS or a model.")] = None,
     judge_rate: Annotated[float, typer.Option(help="Share of scored traces judged.")] = 0.0,
     settle: Annotated[str, typer.Option(help="Wait after a trace ends: 2s, 1m…")] = "2s",

@@ -61,8 +61,9 @@ class Rules:
             eval metrics that need no expected answer.
         plugins: Modules imported first: where user metrics are registered
             (``@llmops.eval.metric``).
-        detector: The offline hallucination detector: ``offline`` (claim features, the
-            default) or ``offline-nli`` (the cross-encoder).
+        detector: The offline hallucination detector: ``auto`` (the default: by the
+            context's length), ``offline`` (claim features) or ``offline-nli`` (the
+            cross-encoder).
         judge: A judge reference (``NAME@ALIAS`` or a model) for ``hallucination_judge``.
         judge_rate: Share of scored traces the judge also scores.
         settle_s: Seconds after a root span ends before its trace is scored.
@@ -77,7 +78,7 @@ class Rules:
     errors: bool = True
     metrics: tuple[str, ...] = DEFAULT_METRICS
     plugins: tuple[str, ...] = ()
-    detector: str = "offline"
+    detector: str = "auto"
     judge: str | None = None
     judge_rate: float = 0.0
     settle_s: float = 2.0

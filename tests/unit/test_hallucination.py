@@ -16,7 +16,9 @@ from llmops._errors import ConfigError
 from llmops.eval._claims import extract_facts, split_claims, split_sentences
 from llmops.eval._hallucination import (
     FEATURES,
+    LONG_CONTEXT_WORDS,
     MODEL_PATH,
+    AutoDetector,
     OfflineDetector,
     default_detector,
     hallucination,
@@ -316,11 +318,21 @@ def test_evidence_deep_in_a_long_document_is_found(detector: OfflineDetector) ->
     assert wrong.hallucinated
 
 
-def test_the_cross_encoder_is_chosen_per_call() -> None:
+def test_the_default_reads_a_long_context_with_the_cross_encoder() -> None:
     pytest.importorskip("torch")
     from llmops.eval._nli import NLIDetector
 
-    assert isinstance(default_detector(), OfflineDetector)
+    assert isinstance(default_detector(), AutoDetector)
     answer = "She was born in Warsaw in 1867."
     assert hallucination(answer, CONTEXT).detector == "offline"
     assert hallucination(answer, CONTEXT, detector=NLIDetector()).detector == "offline-nli"
+    # Over LONG_CONTEXT_WORDS words the default hands the answer to the cross-encoder.
+    filler = "The laboratory kept careful notes of every measurement it made that year. " * 12
+    long = [CONTEXT, filler]
+    assert sum(len(c.split()) for c in long) > LONG_CONTEXT_WORDS
+    right, wrong = hallucination(answer, long), hallucination(answer.replace("67", "72"), long)
+    assert (right.detector, right.hallucinated) == ("offline-nli", False)
+    assert (wrong.detector, wrong.hallucinated) == ("offline-nli", True)
+    assert hallucination(answer, long, detector="offline").detector == "offline"
+    with pytest.raises(ConfigError, match="unknown hallucination detector 'nli'"):
+        hallucination(answer, CONTEXT, detector="nli")
