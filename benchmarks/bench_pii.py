@@ -304,9 +304,10 @@ def _accuracy_rows(result: BenchResult, acc: dict[str, Any]) -> None:
                                note=held_out + "; presidio-evaluator's hierarchy"))  # fmt: skip
     seeds = ", ".join(map(str, SPREAD_SEEDS))
     for measure, (low, high) in acc["spread_branch_ner"].items():
-        result.rows.append(Row(f"{measure} LOCATION branch, lowest of seeds {seeds}", low, "",
-                               high, "highest", note="seeds not used for tuning, same generator; "
-                               "the spread across seeds"))  # fmt: skip
+        for which, value in (("lowest", low), ("highest", high)):
+            label = f"{measure} LOCATION branch, {which} of seeds {seeds}"
+            note = "seeds not used for tuning, same generator"
+            result.rows.append(Row(label, value, "", note=note))
     location, base = acc["ner"]["LOCATION"], acc["presidio"]["LOCATION"]
     result.rows.append(Row("precision LOCATION, places inside a gold address not counted",
                            location["address_precision"], "", base["address_precision"],

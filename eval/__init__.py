@@ -19,10 +19,11 @@ from llmops._internal import lazy_attributes as _lazy_attributes
 
 if TYPE_CHECKING:
     from llmops.eval._compare import Comparison, compare_configs, compare_runs
-    from llmops.eval._hallucination import OfflineDetector, hallucination
+    from llmops.eval._hallucination import AutoDetector, OfflineDetector, hallucination
     from llmops.eval._judge import Judge, judge_hallucination
     from llmops.eval._judge_cache import judge_cache_stats
     from llmops.eval._metrics import CaseOutput, Score, metric
+    from llmops.eval._nli import NLIDetector
     from llmops.eval._results import CaseResult
     from llmops.eval._runner import EvalRun, run_suite
     from llmops.eval._suite import Case, Suite, load_suite
@@ -36,7 +37,9 @@ _LAZY = {
     "Comparison": "llmops.eval._compare",
     "EvalRun": "llmops.eval._runner",
     "HallucinationResult": "llmops.eval._types",
+    "AutoDetector": "llmops.eval._hallucination",
     "Judge": "llmops.eval._judge",
+    "NLIDetector": "llmops.eval._nli",
     "OfflineDetector": "llmops.eval._hallucination",
     "Score": "llmops.eval._metrics",
     "Suite": "llmops.eval._suite",
@@ -51,6 +54,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "AutoDetector",
     "Case",
     "CaseOutput",
     "CaseResult",
@@ -59,6 +63,7 @@ __all__ = [
     "EvalRun",
     "HallucinationResult",
     "Judge",
+    "NLIDetector",
     "OfflineDetector",
     "Score",
     "Suite",

@@ -235,8 +235,9 @@ def _check_threshold(threshold: float) -> float:
 
 
 # Contexts longer than this (in words) go to the cross-encoder: it is the cross-encoder's
-# premise window, where the claim-feature detector (fitted on QA's short passages) starts to
-# punish the abstraction of summaries. Not fitted: the select part was only looked at.
+# premise window (``_nli.PREMISE_WORDS``; a test keeps them equal), beyond which the claim
+# features, fitted on QA's short passages, flag most abstractive summaries. Not fitted; the
+# README gives what other cuts did.
 LONG_CONTEXT_WORDS = 150
 
 
@@ -245,10 +246,10 @@ class AutoDetector:
     for a long one (over :data:`LONG_CONTEXT_WORDS` words in all).
 
     The claim-feature detector was fitted on QA's short passages: on them it scores better than
-    the cross-encoder (HaluEval QA F1 0.87 against 0.78) and it catches a small model's invented
+    the cross-encoder (HaluEval QA F1 0.87 against 0.77) and it catches a small model's invented
     sentences. Over a long document its word coverage punishes any abstraction (it flags 80% of
     right HaluEval summaries), where the cross-encoder reads the sentences closest to each claim
-    (summaries F1 0.82 against 0.68). The result names the detector that scored it.
+    (summaries F1 0.81 against 0.68). The result names the detector that scored it.
 
     Args:
         short: The detector for short contexts; default: the process-wide claim-feature one.
@@ -287,9 +288,24 @@ class AutoDetector:
     def check(
         self, answer: str, contexts: Sequence[str], *, threshold: float | None = None
     ) -> HallucinationResult:
-        """Score ``answer`` with the detector its contexts call for (``threshold`` is that
-        detector's support cut)."""
-        return self.for_contexts(contexts).check(answer, contexts, threshold=threshold)
+        """Score ``answer`` with the detector its contexts call for.
+
+        Args:
+            answer: The text to check.
+            contexts: The passages it must be grounded in.
+            threshold: Refused: the two detectors' support scores are on different scales
+                (their shipped cuts are 0.58 and 0.38), so a cut must name its detector.
+
+        Raises:
+            ConfigError: A threshold was given.
+        """
+        if threshold is not None:
+            raise ConfigError(
+                "a hallucination threshold belongs to one detector: name it "
+                "(detector='offline' or 'offline-nli'), or build AutoDetector(short="
+                "OfflineDetector(threshold=...), long=NLIDetector(threshold=...))"
+            )
+        return self.for_contexts(contexts).check(answer, contexts)
 
 
 _default: OfflineDetector | None = None
@@ -322,16 +338,21 @@ def named_detector(name: str) -> AutoDetector | OfflineDetector | NLIDetector:
     Raises:
         ConfigError: ``name`` is none of them.
     """
+    check_detector_name(name)
     if name == "auto":
         return _default_auto
     if name == "offline":
         return _claim_features()
-    if name == "offline-nli":
-        from llmops.eval._nli import default_nli_detector
+    from llmops.eval._nli import default_nli_detector
 
-        return default_nli_detector()
-    known = ", ".join(DETECTORS)
-    raise ConfigError(f"unknown hallucination detector {name!r} (known: {known})")
+    return default_nli_detector()
+
+
+def check_detector_name(name: object) -> None:
+    """Raise ``ConfigError`` unless ``name`` is one of :data:`DETECTORS` (callers add where)."""
+    if name not in DETECTORS:
+        known = ", ".join(DETECTORS)
+        raise ConfigError(f"unknown hallucination detector {name!r} (known: {known})")
 
 
 def _as_list(contexts: str | Sequence[str]) -> list[str]:
@@ -361,8 +382,8 @@ def hallucination(
         answer: The text to check.
         contexts: The passages the answer must be grounded in (one string or several).
         judge: An LLM judge configuration; ``None`` uses the offline detector (no network).
-        threshold: Offline detector only: the support score a claim needs to count as
-            supported (default: the shipped threshold).
+        threshold: A named offline detector only (``offline`` or ``offline-nli``): the support
+            score a claim needs to count as supported (default: the shipped threshold).
         detector: The offline detector, or its name (:data:`DETECTORS`); default: ``auto``,
             the claim features for a short context and the cross-encoder for a long one.
 
@@ -371,8 +392,9 @@ def hallucination(
 
     Raises:
         TypeError: ``answer`` or ``contexts`` is not text.
-        ConfigError: ``threshold`` is outside [0, 1], ``detector`` names no detector, or the
-            offline extras are not installed.
+        ConfigError: ``threshold`` is outside [0, 1] or given without naming its detector,
+            ``detector`` names no detector or comes with a judge, or the offline extras are not
+            installed.
 
     Example:
         >>> hallucination("Born in 1950.", "She was born in 1950.").score
@@ -382,6 +404,8 @@ def hallucination(
         raise TypeError(f"answer must be a str, got {type(answer).__name__}")
     contexts_list = _as_list(contexts)
     if judge is not None:
+        if detector is not None:
+            raise ConfigError("hallucination: a judge or an offline detector, not both")
         from llmops.eval._judge import judge_hallucination
 
         return judge_hallucination(answer, contexts_list, judge)

@@ -166,12 +166,15 @@ def check_metrics(suite: Suite, where: Callable[[list[Any]], str]) -> None:
 
 def _detector_problem(detector: Any, spec: MetricSpec) -> str | None:
     """What is wrong with a hallucination metric's ``detector`` option, if anything."""
-    from llmops.eval._hallucination import DETECTORS
+    from llmops._errors import ConfigError
+    from llmops.eval._hallucination import check_detector_name
 
     if spec.options.get("judge") is not None:
         return "a metric has a judge or an offline detector, not both"
-    if detector not in DETECTORS:
-        return f"unknown detector {detector!r} (known: {', '.join(DETECTORS)})"
+    try:
+        check_detector_name(detector)
+    except ConfigError as exc:
+        return str(exc)
     return None
 
 

@@ -29,7 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from llmops._errors import ConfigError
-from llmops.eval._claims import extract_facts, split_claims, split_sentences, stem, words
+from llmops.eval._claims import (
+    extract_facts,
+    normalize_text,
+    split_claims,
+    split_sentences,
+    stem,
+    strip_citations,
+    words,
+)
 from llmops.eval._hallucination import _check_threshold, _not_a_claim, begin, result_of, trivial
 from llmops.eval._hallucination_features import content_keys, unseen_reasons
 from llmops.eval._types import Claim, HallucinationResult
@@ -59,7 +67,7 @@ class Premise:
     sentence_numbers: tuple[frozenset[str], ...]
     numbers: frozenset[str]
     stems: frozenset[str]
-    clauses: frozenset[tuple[str, ...]]  # each sentence's claims, as lowercased words
+    verbatim: frozenset[str]  # each sentence as compared word for word (_verbatim_key)
 
     @classmethod
     def of(cls, contexts: Sequence[str]) -> Premise:
@@ -71,16 +79,28 @@ class Premise:
             numbers,
             frozenset().union(*numbers),
             frozenset(stem(w.lower()) for c in contexts for w in words(c)),
-            frozenset(_words_of(c) for s in sentences for c in split_claims(s)),
+            frozenset(_verbatim_key(s) for s in sentences),
         )
 
-    def states(self, claim: str) -> bool:
-        """Whether the context says ``claim`` word for word (one of its sentences or clauses)."""
-        return _words_of(claim) in self.clauses
+    def quoted(self, answer: str) -> set[str]:
+        """The claims of ``answer`` whose whole sentence the context states word for word (a
+        clause alone is not enough: "X, though officials denied it" does not state X)."""
+        return {
+            claim
+            for sentence in split_sentences(strip_citations(answer))
+            if _verbatim_key(sentence) in self.verbatim
+            for claim in split_claims(sentence)
+        }
 
 
-def _words_of(text: str) -> tuple[str, ...]:
-    return tuple(w.lower() for w in words(text))
+_OUTER = " \t\"'“”‘’()[]"
+
+
+def _verbatim_key(sentence: str) -> str:
+    """``sentence`` as compared word for word: normalised and lower-cased, without outer quotes
+    or brackets and its final stop; signs, symbols and decimals stay ("-5" is not "5")."""
+    text = normalize_text(strip_citations(sentence)).lower().strip(_OUTER)
+    return " ".join(text.rstrip(".!?").strip(_OUTER).split())
 
 
 def pair(
@@ -171,7 +191,13 @@ class NLIModel:
         self.meta = self._read_meta()
 
     def _read_meta(self) -> dict[str, Any]:
-        import numpy as np
+        try:
+            import numpy as np
+        except ImportError:
+            raise ConfigError(
+                "the offline hallucination detectors need numpy and torch: "
+                "pip install 'llmops[eval]'"
+            ) from None
 
         if not self.path.is_file():
             raise ConfigError(f"the hallucination model file is missing: {self.path}")
@@ -281,12 +307,14 @@ def default_nli_detector() -> NLIDetector:
 class NLIDetector:
     """The judge-free detector built on the cross-encoder (:class:`NLIModel`).
 
-    The answer's checkable claims (questions and chit-chat are not claims) are read together
-    against the premise in one pass; when one names a number or name that no context mentions,
-    the answer needs :data:`UNSEEN_FACT_PENALTY` more support. When that pass finds the answer
-    unsupported and it has several claims, the wrong ones are named: those naming something no
-    context mentions; else each claim is read alone (against a shorter premise) and those the
-    model flags on their own, or else the one it doubts most.
+    A sentence of the answer that the context states word for word is supported without the
+    model (it scored such copies as low as 0.39). The other checkable claims (questions and
+    chit-chat are not claims) are read together against the premise in one pass; when one
+    names a number or name that no context mentions, the answer needs
+    :data:`UNSEEN_FACT_PENALTY` more support. When that pass finds the answer unsupported and
+    it has several claims, the wrong ones are named: those naming something no context
+    mentions; else each claim is read alone (against a shorter premise) and those the model
+    flags on their own, or else the one it doubts most.
 
     Args:
         threshold: Support (1 - P(hallucinated)) a claim needs to count as supported; default:
@@ -328,10 +356,12 @@ class NLIDetector:
             scored = [Claim(c, True, 1.0, None, (str(why[c]),)) for c in claims]
             return result_of(self, scored, cut, {"note": "nothing to check"})
         context = Premise.of(contexts)
-        quoted = {c for c in checkable if context.states(c)}  # entailed, whatever the model says
+        quoted = context.quoted(answer)  # entailed, whatever the model makes of it
         read = [c for c in checkable if c not in quoted]
-        support, unseen, cleared, details = self._support(read, context, cut) if read else (
-            {}, {}, set(), {"note": "quoted from the context"})  # fmt: skip
+        if read:
+            reading = self._read(read, context, cut)
+        else:
+            reading = _Reading({}, {}, set(), {"note": "quoted from the context"})
         scored = []
         for claim in claims:
             if why[claim] is not None:
@@ -341,18 +371,15 @@ class NLIDetector:
             if claim in quoted:
                 scored.append(Claim(claim, True, 1.0, evidence, ("the context says it verbatim",)))
                 continue
-            s = support[claim]
+            s = reading.support[claim]
             why_not = "another claim names what the context lacks"
             measured = f"entailment support {s:.2f}"
-            reasons = (*unseen[claim], why_not if claim in cleared else measured)
+            reasons = (*reading.unseen[claim], why_not if claim in reading.cleared else measured)
             scored.append(Claim(claim, s >= cut, round(s, 4), evidence, reasons))
-        return result_of(self, scored, cut, details)
+        return result_of(self, scored, cut, reading.details)
 
-    def _support(
-        self, checkable: list[str], context: Premise, cut: float
-    ) -> tuple[dict[str, float], dict[str, tuple[str, ...]], set[str], dict[str, Any]]:
-        """Each claim's support, its unseen facts, the claims cleared because another names the
-        unseen fact, and the details: the claims are read together, then named one by one."""
+    def _read(self, checkable: list[str], context: Premise, cut: float) -> _Reading:
+        """The model's reading of ``checkable``: read together, then named one by one."""
         unseen = {c: unseen_facts(c, context) for c in checkable}
         premise, hypothesis = pair(checkable, context)
         answer_support = 1.0 - self.model.score([(premise, hypothesis)])[0]
@@ -376,7 +403,18 @@ class NLIDetector:
             "answer_support": round(answer_support, 4),
             "premise_words": len(premise.split()),
         }
-        return support, unseen, cleared, details
+        return _Reading(support, unseen, cleared, details)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """Each claim's support, its unseen facts, the claims cleared because another claim names
+    the unseen fact, and the result's details."""
+
+    support: dict[str, float]
+    unseen: dict[str, tuple[str, ...]]
+    cleared: set[str]
+    details: dict[str, Any]
 
 
 def closest_sentence(claim: str, context: Premise) -> str | None:

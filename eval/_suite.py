@@ -114,11 +114,13 @@ class Suite(BaseModel):
 
     @property
     def hash(self) -> str:
-        """SHA-256 of what decides the scores: the cases and the metrics (not target or gates)."""
-        payload = {
-            "cases": [c.model_dump(mode="json") for c in self.case_list],
-            "metrics": [m.model_dump(mode="json") for m in self.metrics],
-        }
+        """SHA-256 of what decides the scores: the cases and the metrics (not target or gates);
+        an offline hallucination metric counts with its detector, named or the default."""
+        metrics = [m.model_dump(mode="json") for m in self.metrics]
+        for spec, dumped in zip(self.metrics, metrics, strict=True):
+            if spec.kind == "hallucination" and spec.options.get("judge") is None:
+                dumped.setdefault("detector", "auto")
+        payload = {"cases": [c.model_dump(mode="json") for c in self.case_list], "metrics": metrics}
         return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 

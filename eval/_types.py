@@ -33,7 +33,8 @@ class HallucinationResult:
         score: The unsupported fraction of claims: 0 fully supported, 1 nothing supported.
         hallucinated: The verdict at the detector's threshold.
         claims: Every claim with its verdict.
-        detector: Which implementation scored it (``"offline"`` or ``"judge:<model>"``).
+        detector: Which implementation scored it (``"offline"``, ``"offline-nli"`` or
+            ``"judge:<model>"``).
         version: The detector's version (model file hash, or judge config version).
         details: Anything else worth keeping (JSON-serialisable).
     """

@@ -92,11 +92,12 @@ class Rules:
             raise ConfigError("monitor rules: a judge rate needs a judge (--judge NAME@ALIAS)")
         if not self.name.strip():
             raise ConfigError("monitor rules: the scorer needs a name")
-        from llmops.eval._hallucination import DETECTORS
+        from llmops.eval._hallucination import check_detector_name
 
-        if self.detector not in DETECTORS:
-            known = ", ".join(DETECTORS)
-            raise ConfigError(f"monitor rules: unknown detector {self.detector!r} (known: {known})")
+        try:
+            check_detector_name(self.detector)
+        except ConfigError as exc:
+            raise ConfigError(f"monitor rules: --detector: {exc}") from None
         if self.settle_s < 0 or self.since_s <= 0:
             raise ConfigError("monitor rules: settle must be >= 0 and since > 0")
 

@@ -104,7 +104,7 @@ def test_a_hallucination_metric_names_its_offline_detector(tmp_path: Path) -> No
     }
     with pytest.raises(
         EvalDatasetError,
-        match=r"d.yaml:5: metrics.0.detector: unknown detector 'nli' \(known: auto, offline, ",
+        match=r"d.yaml:5: metrics.0.detector: unknown hallucination detector 'nli' \(known: auto, ",
     ):
         load_suite(suite("    detector: nli\n"))
     with pytest.raises(EvalDatasetError, match=r"d.yaml:5: metrics.0.detector: .*not both"):

