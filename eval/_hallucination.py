@@ -288,16 +288,12 @@ class AutoDetector:
     def check(
         self, answer: str, contexts: Sequence[str], *, threshold: float | None = None
     ) -> HallucinationResult:
-        """Score ``answer`` with the detector its contexts call for.
-
-        Args:
-            answer: The text to check.
-            contexts: The passages it must be grounded in.
-            threshold: Refused: the two detectors' support scores are on different scales
-                (their shipped cuts are 0.58 and 0.38), so a cut must name its detector.
+        """Score ``answer`` against ``contexts`` with the detector they call for (the arguments
+        of :meth:`OfflineDetector.check`).
 
         Raises:
-            ConfigError: A threshold was given.
+            ConfigError: A ``threshold`` was given: the two detectors' support scores are on
+                different scales (shipped cuts 0.58 and 0.38), so a cut must name its detector.
         """
         if threshold is not None:
             raise ConfigError(
