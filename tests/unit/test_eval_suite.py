@@ -109,6 +109,13 @@ def test_a_hallucination_metric_names_its_offline_detector(tmp_path: Path) -> No
         load_suite(suite("    detector: nli\n"))
     with pytest.raises(EvalDatasetError, match=r"d.yaml:5: metrics.0.detector: .*not both"):
         load_suite(suite("    detector: offline\n    judge: judge-bot@production\n"))
+    # The detector decides the scores, so it is in the hash; no name is the default, auto.
+    hashes = {
+        name: load_suite(suite(f"    detector: {name}\n" if name else "")).hash
+        for name in ("", "auto", "offline", "offline-nli")
+    }
+    assert hashes[""] == hashes["auto"]
+    assert len({hashes["auto"], hashes["offline"], hashes["offline-nli"]}) == 3
 
 
 def test_duplicate_case_ids_are_rejected(tmp_path: Path) -> None:

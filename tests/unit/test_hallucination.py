@@ -337,6 +337,10 @@ def test_the_default_reads_a_long_context_with_the_cross_encoder() -> None:
     assert (right.detector, right.hallucinated) == ("offline-nli", False)
     assert (wrong.detector, wrong.hallucinated) == ("offline-nli", True)
     assert hallucination(answer, long, detector="offline").detector == "offline"
+    auto = default_detector()
+    at_the_cut = [" ".join(["word"] * LONG_CONTEXT_WORDS)]
+    assert auto.for_contexts(at_the_cut) is auto.short  # up to the cut: the claim features
+    assert auto.for_contexts([at_the_cut[0] + " more"]) is auto.long
     with pytest.raises(ConfigError, match="unknown hallucination detector 'nli'"):
         hallucination(answer, CONTEXT, detector="nli")
     with pytest.raises(ConfigError, match="not both"):
