@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llmops._errors import ConfigError
+from llmops._internal import once
 
 if TYPE_CHECKING:
     import numpy as np
@@ -182,14 +183,7 @@ class MiniLMEncoder:
         return tuple(words), matrix
 
 
-_default: MiniLMEncoder | None = None
-_default_lock = threading.Lock()
-
-
+@once
 def default_encoder() -> MiniLMEncoder:
     """The process-wide encoder (created on first use; the model loads on first encode)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = MiniLMEncoder()
-        return _default
+    return MiniLMEncoder()

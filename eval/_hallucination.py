@@ -25,13 +25,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from llmops._errors import ConfigError
+from llmops._internal import once
 from llmops.eval._claims import CHAT_WORDS, STOPWORDS, extract_facts, split_claims
 from llmops.eval._hallucination_features import (
     FEATURES,
@@ -304,17 +304,12 @@ class AutoDetector:
         return self.for_contexts(contexts).check(answer, contexts)
 
 
-_default: OfflineDetector | None = None
 _default_auto = AutoDetector()
-_default_lock = threading.Lock()
 
 
+@once
 def _claim_features() -> OfflineDetector:
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = OfflineDetector()
-        return _default
+    return OfflineDetector()
 
 
 def default_detector() -> AutoDetector:

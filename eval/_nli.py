@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from llmops._errors import ConfigError
+from llmops._internal import once
 from llmops.eval._claims import (
     extract_facts,
     normalize_text,
@@ -279,29 +280,17 @@ def forward(torch: Any, model: Any, inputs: Any) -> Any:
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
-_default: NLIModel | None = None
-_default_detector: NLIDetector | None = None
-_default_lock = threading.Lock()
-
-
+@once
 def default_nli() -> NLIModel:
     """The process-wide cross-encoder (its weights load on first score)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = NLIModel()
-        return _default
+    return NLIModel()
 
 
+@once
 def default_nli_detector() -> NLIDetector:
     """The process-wide :class:`NLIDetector` at its shipped threshold (what ``offline-nli``
     names in a suite or the monitor)."""
-    global _default_detector
-    model = default_nli()
-    with _default_lock:
-        if _default_detector is None:
-            _default_detector = NLIDetector(model=model)
-        return _default_detector
+    return NLIDetector(model=default_nli())
 
 
 class NLIDetector:

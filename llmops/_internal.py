@@ -7,14 +7,15 @@ errors re-raise so that bugs are seen rather than counted.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 logger = logging.getLogger("llmops")
 
@@ -118,6 +119,25 @@ def lazy_attributes(package: str, table: dict[str, str], namespace: dict[str, An
         return value
 
     return __getattr__
+
+
+_T = TypeVar("_T")
+
+
+def once(build: Callable[[], _T]) -> Callable[[], _T]:
+    """``build`` as a process-wide object: built on the first call, under a lock, and the same
+    object on every call after (for the lazily loaded models)."""
+    lock = threading.Lock()
+    built: list[_T] = []
+
+    @functools.wraps(build)
+    def get() -> _T:
+        with lock:
+            if not built:
+                built.append(build())
+            return built[0]
+
+    return get
 
 
 def _raise_internal_errors() -> bool:
