@@ -23,7 +23,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml setup.py requirements/ner-model.txt requirements/torch-cpu.txt $(LLAMA_STAMP)
 	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/ner-model.txt
 	$(BIN)/python -m pip install -q -r requirements/torch-cpu.txt
-	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,ray,speedups]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,grpc,ray,speedups]" --config-settings editable_mode=strict
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -122,7 +122,7 @@ typecheck: setup
 	$(BIN)/mypy build/__editable__.llmops-*/llmops
 
 bench: setup
-	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,ray,speedups,bench]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,registry,serving,guardrails,eval,ui,grpc,ray,speedups,bench]" --config-settings editable_mode=strict
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:

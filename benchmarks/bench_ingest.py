@@ -7,7 +7,9 @@ another as the batch span processor does, to a real ``llmops server`` process (U
 machine: each 200 means the batch file is in the store. The baseline is the same exporter
 against a bare HTTP sink on the same server stack (uvicorn) that only reads each body and answers
 200: the cost of the client's encoding and of HTTP, without decoding or storing. The in-process
-exporter (``DuckDBSpanExporter``, no network) and 18 KB inputs are information rows. The client
+exporter (``DuckDBSpanExporter``, no network) and 18 KB inputs are information rows. OTLP/gRPC
+(``--grpc-port``): the stock gRPC exporter into the same server, against the same exporter into a
+bare gRPC sink (grpcio's asyncio server, answering an empty response to every call). The client
 and the server share this machine's cores.
 
 Anchor: the same batches sent to a real Phoenix (``phoenix serve``, its OTLP/HTTP receiver) when
@@ -66,6 +68,31 @@ _BARE_SINK = textwrap.dedent(
     uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(
         sockets=[sock]
     )
+    """
+)
+
+
+# A bare gRPC sink: the OTLP trace service answering every call with an empty response.
+_BARE_GRPC_SINK = textwrap.dedent(
+    """
+    import asyncio, grpc, grpc.aio
+
+    async def export(request, context):
+        return b""
+
+    async def main():
+        server = grpc.aio.server(options=[("grpc.max_receive_message_length", 64 << 20)])
+        handler = grpc.unary_unary_rpc_method_handler(export)
+        service = "opentelemetry.proto.collector.trace.v1.TraceService"
+        server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler(service, {"Export": handler}),)
+        )
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        print(f"bare sink at http://127.0.0.1:{port}/ (OTLP/gRPC 127.0.0.1:{port},", flush=True)
+        await server.wait_for_termination()
+
+    asyncio.run(main())
     """
 )
 
@@ -139,6 +166,8 @@ class _Process:
             self.stop()
             raise RuntimeError(f"{command[0]} did not start: {line!r}")
         self.url = match.group(1)
+        grpc = re.search(r"OTLP/gRPC (\S+?),", line)
+        self.grpc = grpc.group(1) if grpc else ""
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -152,12 +181,21 @@ class _Process:
             self.process.stdout.close()
 
 
-def export_all(spans: list[Any], url: str) -> float:
-    """Seconds to export ``spans`` in batches with the stock exporter, each acknowledged."""
+def export_all(spans: list[Any], url: str, grpc: str = "") -> float:
+    """Seconds to export ``spans`` in batches with the stock exporter, each acknowledged: the
+    HTTP one to ``url``, or the gRPC one to ``grpc`` (``host:port``) when given."""
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.trace.export import SpanExportResult
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-    exporter = OTLPSpanExporter(endpoint=f"{url}/v1/traces", timeout=60)
+    exporter: SpanExporter
+    if grpc:
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+            OTLPSpanExporter as GrpcSpanExporter,
+        )
+
+        exporter = GrpcSpanExporter(endpoint=grpc, insecure=True, timeout=60)
+    else:
+        exporter = OTLPSpanExporter(endpoint=f"{url}/v1/traces", timeout=60)
     exporter.export(spans[:BATCH])  # a first connection and request, untimed
     t0 = time.perf_counter()
     for start in range(0, len(spans), BATCH):
@@ -229,7 +267,10 @@ def phoenix_rate(spans: list[Any], folder: Path) -> tuple[float | None, str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     return None, "phoenix serve did not start"
                 time.sleep(0.5)
-        return len(spans) / export_all(spans, url), ""
+        try:
+            return len(spans) / export_all(spans, url), ""
+        except RuntimeError:  # Phoenix answers 503 while its in-memory queue is full
+            return None, "Phoenix refused batches after the exporter's retries (503, queue full)"
     finally:
         process.terminate()
         try:
@@ -259,7 +300,8 @@ def run(quick: bool = False) -> BenchResult:
     """Stock exporter → llmops server, against the same exporter → a bare HTTP sink."""
     n = 10_000 if quick else 100_000
     result = BenchResult(
-        "ingest", f"OTLP/HTTP ingest, stock Python exporter, {n:,} spans in batches of {BATCH}"
+        "ingest",
+        f"OTLP ingest (HTTP and gRPC), stock Python exporters, {n:,} spans in batches of {BATCH}",
     )
     spans = make_spans(n)
     long_spans = make_spans(n // 20, input_bytes=18_000)
@@ -273,10 +315,17 @@ def run(quick: bool = False) -> BenchResult:
             bare_long_s = export_all(long_spans, bare.url)
         finally:
             bare.stop()
-        server = _Process([str(LLMOPS), "server", "--port", "0", "--no-ui"], env)
+        bare_grpc = _Process([sys.executable, "-c", _BARE_GRPC_SINK], env)
+        try:
+            bare_grpc_s = export_all(spans, bare_grpc.url, bare_grpc.grpc)
+        finally:
+            bare_grpc.stop()
+        command = [str(LLMOPS), "server", "--port", "0", "--no-ui", "--grpc-port", "0"]
+        server = _Process(command, env)
         try:
             server_s = export_all(spans, server.url)
             server_long_s = export_all(long_spans, server.url)
+            server_grpc_s = export_all(spans, server.url, server.grpc)
             write_s = server_metric(server.url, "llmops_server_write_seconds_total")
             written = server_metric(server.url, "llmops_server_spans_written_total")
         finally:
@@ -287,11 +336,13 @@ def run(quick: bool = False) -> BenchResult:
         local_s = in_process(spans, folder / "local-store")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    expected = n + len(long_spans) + BATCH + min(BATCH, len(long_spans))  # + the warm-ups
+    expected = 2 * (n + BATCH) + len(long_spans) + min(BATCH, len(long_spans))  # + warm-ups
     rate, bare_rate = n / server_s, n / bare_s
     result.rows = [
         Row("llmops server: stock exporter, each batch durable before its 200", rate, "spans/s",
             bare_rate, "bare HTTP sink", 10_000.0, ">="),
+        Row("llmops server over OTLP/gRPC: stock gRPC exporter, each batch durable before OK",
+            n / server_grpc_s, "spans/s", n / bare_grpc_s, "bare gRPC sink", 10_000.0, ">="),
         Row("the same, 18 KB inputs", len(long_spans) / server_long_s, "spans/s",
             len(long_spans) / bare_long_s, "bare HTTP sink, 18 KB inputs"),
         Row("server time per span: decode, map, write (its own clock)",
@@ -311,6 +362,8 @@ def run(quick: bool = False) -> BenchResult:
         "batch": BATCH,
         "server_s": server_s,
         "bare_s": bare_s,
+        "server_grpc_s": server_grpc_s,
+        "bare_grpc_s": bare_grpc_s,
         "server_write_s": write_s,
         "cpu_count": os.cpu_count(),
     }

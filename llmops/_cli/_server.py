@@ -45,8 +45,17 @@ def server(
     reuse_port: Annotated[
         bool, typer.Option(help="Share the port with other llmops server processes on this host.")
     ] = False,
+    grpc_port: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="Also take OTLP/gRPC on this port (4317 is the usual; 0: any free port).",
+        ),
+    ] = None,
 ) -> None:
-    """Receive spans over OTLP/HTTP into the store; serve the UI and /metrics."""
+    """Receive spans over OTLP (HTTP, and gRPC with --grpc-port) into the store; serve the UI
+    and /metrics."""
     missing = [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
     if missing:
         print_error(console, f"the server needs {', '.join(missing)}: pip install 'llmops[ui]'")
@@ -57,6 +66,10 @@ def server(
 
     try:
         check_exposure(host, token)
+        if grpc_port is not None:
+            from llmops._server._grpc import check_grpc_installed
+
+            check_grpc_installed()
     except ConfigError as exc:
         print_error(console, exc)
         raise typer.Exit(2) from None
@@ -64,10 +77,22 @@ def server(
         max_body_bytes=int(max_body_mib * 1024 * 1024), slots=slots, queue_wait_s=queue_wait
     )
     try:
-        serve(host, port, token=token, limits=limits, ui=ui, fsync=fsync, reuse_port=reuse_port)
+        serve(
+            host,
+            port,
+            token=token,
+            limits=limits,
+            ui=ui,
+            fsync=fsync,
+            reuse_port=reuse_port,
+            grpc_port=grpc_port,
+        )
     except OSError as exc:
-        reason = exc.strerror or exc
-        print_error(console, f"cannot listen on {host}:{port}: {reason} (try another --port)")
+        if exc.strerror:  # the HTTP socket's own error
+            why = f"cannot listen on {host}:{port}: {exc.strerror} (try another --port)"
+        else:  # gRPC's, which names its address
+            why = f"{exc} (try another --grpc-port)"
+        print_error(console, why)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:  # uvicorn handles Ctrl+C itself; this covers the start-up window
         raise typer.Exit(0) from None

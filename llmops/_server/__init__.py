@@ -2,7 +2,8 @@
 
 One process serves OTLP/HTTP at ``/v1/traces`` (protobuf and JSON, gzip included, as the
 OpenTelemetry exporters send it), Prometheus metrics at ``/metrics`` and the web UI on every
-other path. Received spans become neutral span records (``llmops.tracing.SpanRecord``) and are
+other path; with a gRPC port, OTLP/gRPC too (``llmops._server._grpc``, grpcio from the ``grpc``
+extra). Received spans become neutral span records (``llmops.tracing.SpanRecord``) and are
 written by the store's span sink, the same road as the decorators' spans: the same row mapper
 (dialects mapped, cost priced), the same files. A 200 means the batch file is renamed into place
 (durable against ``kill -9``); see :mod:`llmops._server._app` for the limits and refusals.
@@ -18,6 +19,7 @@ constant time; without one the server refuses to start. Starlette and uvicorn co
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import socket
@@ -105,6 +107,7 @@ def serve(
     ui: bool = True,
     fsync: bool = False,
     reuse_port: bool = False,
+    grpc_port: int | None = None,
 ) -> None:
     """Serve until interrupted, printing the address first (one line).
 
@@ -117,31 +120,59 @@ def serve(
         ui: Serve the web UI too.
         fsync: Also make each batch survive power loss before answering.
         reuse_port: Share the port with other server processes on this host.
+        grpc_port: Also take OTLP/gRPC on this port of ``host`` (0: a free one); None: no gRPC.
+            Needs grpcio (``llmops[grpc]``).
 
     Raises:
-        ConfigError: A non-loopback ``host`` without a token.
-        OSError: The address is in use or cannot be bound.
+        ConfigError: A non-loopback ``host`` without a token, or gRPC asked for without grpcio.
+        OSError: An address is in use or cannot be bound.
     """
-    import uvicorn
-
     token = token or os.environ.get(TOKEN_ENV) or None
     check_exposure(host, token)
+    if grpc_port is not None:
+        from llmops._server._grpc import check_grpc_installed
+
+        check_grpc_installed()
     app = create_app(store_dir, token=token, limits=limits, ui=ui, fsync=fsync)
     try:
         sock = bind(host, port, reuse_port=reuse_port)
     except OSError:
         app.close()
         raise
-    bound_port = sock.getsockname()[1]
+    try:
+        asyncio.run(_serve(app, sock, host, token, grpc_port, reuse_port))
+    except OSError:
+        sock.close()
+        app.close()
+        raise
+
+
+async def _serve(
+    app: ServerApp,
+    sock: socket.socket,
+    host: str,
+    token: str | None,
+    grpc_port: int | None,
+    reuse_port: bool,
+) -> None:
+    """Start the gRPC receiver (if asked), print the addresses, and serve HTTP until a signal."""
+    import uvicorn
+
     shown = f"[{host.strip('[]')}]" if ":" in host else host
-    url = f"http://{shown}:{bound_port}"
-    parts = [f"OTLP {url}/v1/traces", f"metrics {url}/metrics"] + ([f"UI {url}/"] if ui else [])
+    url = f"http://{shown}:{sock.getsockname()[1]}"
+    parts = [f"OTLP {url}/v1/traces"]
+    if grpc_port is not None:
+        from llmops._server._grpc import GrpcReceiver
+
+        bound = await GrpcReceiver(app, reuse_port=reuse_port).start(host, grpc_port)
+        parts.append(f"OTLP/gRPC {shown}:{bound}")
+    parts += [f"metrics {url}/metrics"] + ([f"UI {url}/"] if app.ui is not None else [])
     guard = "token required" if token else "no token"
     print(f"llmops server at {url}/ ({', '.join(parts)}; {guard}; Ctrl+C to stop)", flush=True)
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    await uvicorn.Server(config).serve(sockets=[sock])
 
 
 __all__ = [

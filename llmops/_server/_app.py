@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +66,8 @@ class Limits:
     retry_after_store_s: int = 5
 
 
-class _Refused(Exception):
-    """Answer with this status and message (and headers), counted."""
+class Refused(Exception):
+    """Answer with this HTTP status and message (and headers), counted; gRPC maps the status."""
 
     def __init__(self, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None):
         super().__init__(message)
@@ -104,6 +105,7 @@ class ServerApp:
         self.versions = VersionMetrics(self.store_dir)
         self._pool = ThreadPoolExecutor(self.limits.slots, thread_name_prefix="llmops-ingest")
         self._slots: asyncio.Semaphore | None = None
+        self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -126,23 +128,28 @@ class ServerApp:
             await _reply(send, 404, b"text/plain; charset=utf-8", b"not found\n")
 
     # --- the token ------------------------------------------------------------------------------
-    async def _authorized(self, scope: Scope, send: Send, token: bytes) -> bool:
-        """Whether the request carries ``token``; if not, the 401 (or the UI's redirect) is sent."""
-
-        def valid(offered: bytes | None) -> bool:
-            return offered is not None and hmac.compare_digest(offered, token)
-
-        headers = scope["headers"]
+    def token_offered(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        """Whether these (lower-case) headers, or gRPC metadata, carry the token, compared in
+        constant time: ``Authorization: Bearer``, ``x-llmops-token`` or the UI's cookie. True when
+        the server has no token."""
+        token = self._token
+        if token is None:
+            return True
         offered = [value for name, value in headers if name == TOKEN_HEADER]
         for name, value in headers:
             if name == b"authorization" and value[:7].lower() == b"bearer ":
                 offered.append(value[7:].strip())
             elif name == b"cookie":
                 offered.extend(_cookies(value, TOKEN_COOKIE))
-        if any(valid(value) for value in offered):
+        return any(hmac.compare_digest(value, token) for value in offered)
+
+    async def _authorized(self, scope: Scope, send: Send, token: bytes) -> bool:
+        """Whether the request carries ``token``; if not, the 401 (or the UI's redirect) is sent."""
+        if self.token_offered(scope["headers"]):
             return True
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        if scope["method"] == "GET" and valid(query.pop("token", "").encode() or None):
+        offered = query.pop("token", "").encode()
+        if scope["method"] == "GET" and offered and hmac.compare_digest(offered, token):
             # A browser opening the UI: keep the token in a cookie, and drop it from the address.
             location = scope["path"] + (f"?{urlencode(query)}" if query else "")
             cookie = f"{TOKEN_COOKIE}={token.decode()}; Path=/; HttpOnly; SameSite=Strict"
@@ -185,6 +192,8 @@ class ServerApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                for stop in self.on_shutdown:  # other receivers (gRPC) finish before the writers
+                    await stop()
                 await asyncio.get_running_loop().run_in_executor(None, self.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -201,14 +210,14 @@ class ServerApp:
         form = _CONTENT_TYPES.get(content_type)
         try:
             decoded = await self._accept(scope, receive, form, headers)
-        except _Refused as refusal:
+        except Refused as refusal:
             self.metrics.answered(refusal.status)
             await _refuse(send, form, refusal)
             return
         except Exception as exc:  # a bug: logged and answered, and the server lives on
             logger.error("llmops server: a request failed", exc_info=True)
             self.metrics.answered(500)
-            await _refuse(send, form, _Refused(500, f"internal error: {type(exc).__name__}"))
+            await _refuse(send, form, Refused(500, f"internal error: {type(exc).__name__}"))
             return
         self.metrics.answered(200)
         if form == _otlp.PROTOBUF:
@@ -221,26 +230,38 @@ class ServerApp:
         self, scope: Scope, receive: Receive, form: str | None, headers: list[tuple[bytes, bytes]]
     ) -> _otlp.Decoded:
         if scope["method"] != "POST":
-            raise _Refused(405, "send OTLP spans with POST", [(b"allow", b"POST")])
+            raise Refused(405, "send OTLP spans with POST", [(b"allow", b"POST")])
         if form is None:
-            raise _Refused(415, "send application/x-protobuf or application/json")
+            raise Refused(415, "send application/x-protobuf or application/json")
         encoding = _header(headers, b"content-encoding").strip().lower()
         if not _body.supported(encoding):
-            raise _Refused(415, f"unsupported Content-Encoding {encoding!r}: send gzip or none")
+            raise Refused(415, f"unsupported Content-Encoding {encoding!r}: send gzip or none")
         limit = self.limits.max_body_bytes
         length = _header(headers, b"content-length")
         if length.isdigit() and int(length) > limit:
-            raise _Refused(413, f"the body is over the limit of {limit} bytes")
+            raise Refused(413, f"the body is over the limit of {limit} bytes")
         project = _header(headers, PROJECT_HEADER).strip() or None
         async with self._slot():
             try:
                 raw = await _body.read_body(receive, limit)
             except _body.TooLarge as exc:
-                raise _Refused(413, str(exc)) from None
+                raise Refused(413, str(exc)) from None
             except _body.ClientGone:
-                raise _Refused(400, "the client went away before the body ended") from None
+                raise Refused(400, "the client went away before the body ended") from None
             return await asyncio.get_running_loop().run_in_executor(
                 self._pool, self._ingest, raw, form, encoding, project
+            )
+
+    async def ingest(self, raw: bytes, form: str, project: str | None) -> _otlp.Decoded:
+        """Decode and write a body already read and decompressed (gRPC's), in a writer slot.
+
+        Raises:
+            Refused: The server is busy (429), the body is malformed (400) or the store cannot
+                write (503).
+        """
+        async with self._slot():
+            return await asyncio.get_running_loop().run_in_executor(
+                self._pool, self._ingest, raw, form, "", project
             )
 
     def _slot(self) -> _Slot:
@@ -249,26 +270,26 @@ class ServerApp:
         return _Slot(self._slots, self.limits, self.metrics)
 
     def _ingest(self, raw: bytes, form: str, encoding: str, project: str | None) -> _otlp.Decoded:
-        """Decode and write one request, on a writer thread; raises :class:`_Refused`."""
+        """Decode and write one request, on a writer thread; raises :class:`Refused`."""
         started = time.perf_counter()
         limit = self.limits.max_body_bytes
         try:
             body = _body.decompress(raw, encoding, limit)
         except _body.TooLarge as exc:
-            raise _Refused(413, str(exc)) from None
+            raise Refused(413, str(exc)) from None
         except _body.BadEncoding as exc:
             self.metrics.bad(encoding)
-            raise _Refused(400, str(exc)) from None
+            raise Refused(400, str(exc)) from None
         self.metrics.received(len(raw), len(body))
         try:
             decoded = _otlp.DECODERS[form](body, project)
         except _otlp.Malformed as exc:
             self.metrics.bad(form)
-            raise _Refused(400, str(exc)) from None
+            raise Refused(400, str(exc)) from None
         except Exception as exc:  # a decoder's bug must not take the server down, nor be a 500
             logger.warning("llmops server: could not decode a %s request", form, exc_info=True)
             self.metrics.bad(form)
-            raise _Refused(400, f"cannot decode the {form} body: {type(exc).__name__}") from None
+            raise Refused(400, f"cannot decode the {form} body: {type(exc).__name__}") from None
         # API keys are never recorded: what other processes send is scrubbed as ours is.
         decoded.records[:] = scrub_records(decoded.records)
         try:
@@ -276,7 +297,7 @@ class ServerApp:
         except (OSError, StoreError) as exc:
             logger.warning("llmops server: cannot write spans: %s", exc)
             retry = str(self.limits.retry_after_store_s).encode()
-            raise _Refused(
+            raise Refused(
                 503, f"the store cannot write: {exc}", [(b"retry-after", retry)]
             ) from None
         written = len(decoded.records)
@@ -304,7 +325,7 @@ class _Slot:
             await asyncio.wait_for(self._slots.acquire(), self._limits.queue_wait_s)
         except TimeoutError:
             retry = str(self._limits.retry_after_busy_s).encode()
-            raise _Refused(
+            raise Refused(
                 429, "the server is busy: retry later", [(b"retry-after", retry)]
             ) from None
         finally:
@@ -353,7 +374,7 @@ async def _reply(
     await send({"type": "http.response.body", "body": body})
 
 
-async def _refuse(send: Send, form: str | None, refusal: _Refused) -> None:
+async def _refuse(send: Send, form: str | None, refusal: Refused) -> None:
     """A refusal: a ``google.rpc.Status`` in the request's encoding (plain text if unknown)."""
     message = str(refusal)
     code = _RPC_CODES.get(refusal.status, 2)

@@ -26,6 +26,7 @@ class ServerMetrics:
         self._lock = threading.Lock()
         self.slots = slots
         self.requests: Counter[str] = Counter()  # by HTTP status code
+        self.grpc_requests: Counter[str] = Counter()  # by gRPC status name
         self.malformed: Counter[str] = Counter()  # by what was malformed
         self.spans_received = 0
         self.spans_written = 0
@@ -41,6 +42,10 @@ class ServerMetrics:
     def answered(self, status: int) -> None:
         with self._lock:
             self.requests[str(status)] += 1
+
+    def grpc_answered(self, code: str) -> None:
+        with self._lock:
+            self.grpc_requests[code] += 1
 
     def bad(self, what: str) -> None:
         with self._lock:
@@ -84,6 +89,7 @@ class ServerMetrics:
                 ("writes", "Batch files written.", self.writes),
             ]  # fmt: skip
             requests = sorted(self.requests.items())
+            grpc_requests = sorted(self.grpc_requests.items())
             malformed = sorted(self.malformed.items())
             gauges = [
                 ("queue_waiting", "OTLP requests waiting for a writer slot.", self.waiting),
@@ -97,6 +103,12 @@ class ServerMetrics:
             "counter",
             "OTLP requests answered, by HTTP status.",
             [(f'code="{code}"', n) for code, n in requests],
+        )
+        yield from _series(
+            "llmops_server_grpc_requests_total",
+            "counter",
+            "OTLP/gRPC calls answered, by gRPC status.",
+            [(f'code="{code}"', n) for code, n in grpc_requests],
         )
         yield from _series(
             "llmops_server_malformed_total",

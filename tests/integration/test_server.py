@@ -52,6 +52,7 @@ class Server:
     process: subprocess.Popen[str]
     url: str
     stderr: IO[str]
+    grpc: str = ""  # host:port of OTLP/gRPC, when started with --grpc-port
 
     @property
     def traces(self) -> str:
@@ -109,6 +110,8 @@ def start_server(*args: str, env: dict[str, str] | None = None) -> Server:
         running.stop()
         pytest.fail(f"llmops server did not start: {line!r}\n{why}")
     running.url = running.url.replace("0.0.0.0", "127.0.0.1")
+    grpc_match = re.search(r"OTLP/gRPC (\S+?),", line)
+    running.grpc = grpc_match.group(1).replace("0.0.0.0", "127.0.0.1") if grpc_match else ""
     return running
 
 
@@ -526,6 +529,120 @@ def test_a_token_is_required_on_every_request() -> None:
         running.stop()
 
 
+# --- OTLP/gRPC ----------------------------------------------------------------------------------
+
+EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+
+def grpc_export(target: str, body: bytes, metadata: Sequence[tuple[str, str]] = ()) -> Any:
+    """One raw ``Export`` call; the gRPC error when refused, else the response bytes."""
+    import grpc
+
+    with grpc.insecure_channel(target) as channel:
+        export = channel.unary_unary(EXPORT)  # bytes in, bytes out
+        try:
+            return export(body, metadata=tuple(metadata), timeout=30)
+        except grpc.RpcError as error:
+            return error
+
+
+@pytest.mark.slow
+def test_the_stock_grpc_exporter_lands_every_dialect_priced_and_durable() -> None:
+    from grpc import Compression
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+        OTLPSpanExporter as GrpcSpanExporter,
+    )
+
+    running = start_server("--no-ui", "--grpc-port", "0")
+    try:
+        provider = TracerProvider(resource=Resource.create({"service.name": "grpc-app"}))
+        exporter = GrpcSpanExporter(
+            endpoint=running.grpc,
+            insecure=True,
+            compression=Compression.Gzip,
+            headers={"x-llmops-project": "team-grpc"},
+        )
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        tracer = provider.get_tracer("third.party")
+        for name, attributes in DIALECT_SPANS.items():
+            with tracer.start_as_current_span(name, kind=SpanKind.CLIENT) as span:
+                span.set_attributes(attributes)
+        provider.shutdown()
+        running.process.send_signal(signal.SIGKILL)  # acknowledged means durable, as over HTTP
+        running.process.wait(10)
+    finally:
+        running.stop()
+    rows = stored_in_new_process(
+        "SELECT name, service_name, span_type, input_tokens, output_tokens, cost_usd FROM spans"
+    )
+    assert sorted(row["name"] for row in rows) == sorted(DIALECT_SPANS)
+    for row in rows:
+        assert (row["service_name"], row["span_type"]) == ("team-grpc", "llm"), row
+        assert (row["input_tokens"], row["output_tokens"]) == (1000, 100), row
+        assert row["cost_usd"] == pytest.approx(stored_cost("gpt-4o-mini", 1000, 100))
+
+
+def test_grpc_refusals_carry_the_otlp_status_codes() -> None:
+    import grpc
+
+    token = {"LLMOPS_SERVER_TOKEN": "s3cret-token"}
+    running = start_server("--host", "0.0.0.0", "--grpc-port", "0", "--slots", "1",
+                           "--queue-wait", "0.3", "--max-body-mib", "0.01", env=token)  # fmt: skip
+    good = [("authorization", "Bearer s3cret-token")]
+    body = encode_spans(sdk_spans(3)).SerializeToString()
+    try:
+        assert grpc_export(running.grpc, body).code() == grpc.StatusCode.UNAUTHENTICATED
+        wrong = [("authorization", "Bearer s3cret-tokem")]
+        assert grpc_export(running.grpc, body, wrong).code() == grpc.StatusCode.UNAUTHENTICATED
+        refused = grpc_export(running.grpc, b"\x0a\xff\xff", good)
+        assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT
+        big = encode_spans(sdk_spans(20, input_chars=1000)).SerializeToString()
+        assert grpc_export(running.grpc, big, good).code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        # A slow HTTP client holds the only writer slot: gRPC shares the slots, and is told
+        # when to retry.
+        host, port = running.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as slow:
+            slow.sendall(
+                b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Authorization: Bearer s3cret-token\r\nContent-Length: 1000\r\n\r\n{"
+            )
+            time.sleep(0.5)
+            busy = grpc_export(running.grpc, body, good)
+        assert busy.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "google.rpc.retryinfo-bin" in dict(busy.trailing_metadata())
+        time.sleep(0.5)
+        reply = grpc_export(running.grpc, body, good)
+        assert isinstance(reply, bytes), reply  # an ExportTraceServiceResponse
+        assert running.process.poll() is None
+        request = urllib.request.Request(f"{running.url}/metrics", headers=dict(good))
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            metrics = answer.read().decode()
+    finally:
+        running.stop()
+    for code, count in [("UNAUTHENTICATED", 2), ("INVALID_ARGUMENT", 1), ("OK", 1)]:
+        assert f'llmops_server_grpc_requests_total{{code="{code}"}} {count}' in metrics
+    assert 'llmops_server_malformed_total{what="protobuf"} 1' in metrics
+    assert [row["n"] for row in stored("SELECT count(*) AS n FROM spans")] == [3]
+
+
+def test_a_grpc_port_in_use_is_a_one_line_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(LLMOPS), "server", "--port", "0", "--grpc-port", str(port), "--no-ui"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    (error,) = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert f"127.0.0.1:{port}" in error
+    assert "--grpc-port" in error
+
+
 # --- fuzz, against the process --------------------------------------------------------------------
 
 
@@ -560,7 +677,7 @@ def test_a_fuzzed_stream_never_gets_a_500(server: Server) -> None:
 
 
 @pytest.mark.slow
-def test_the_stock_node_exporter_lands_a_genai_span(server: Server, tmp_path: Path) -> None:
+def test_the_stock_node_exporters_land_a_genai_span(tmp_path: Path) -> None:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         pytest.skip("needs node and npm (.ci/run installs them from Debian)")
@@ -573,22 +690,27 @@ def test_the_stock_node_exporter_lands_a_genai_span(server: Server, tmp_path: Pa
         timeout=600,
         capture_output=True,
     )
-    for compression in ("none", "gzip"):
-        done = subprocess.run(
-            [node, "send.mjs", server.traces, compression],
-            cwd=app,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
+    server = start_server("--no-ui", "--grpc-port", "0")
+    try:
+        for protocol, endpoint in (("http", server.traces), ("grpc", f"http://{server.grpc}")):
+            for compression in ("none", "gzip"):
+                done = subprocess.run(
+                    [node, "send.mjs", endpoint, compression, protocol],
+                    cwd=app,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                )
+                assert done.returncode == 0, (protocol, compression, done.stderr)
+    finally:
+        server.stop()
     rows = stored(
         "SELECT name, service_name, span_type, provider, model, input_tokens, cost_usd,"
         " parent_span_id FROM spans ORDER BY name"
     )
     chats = [row for row in rows if row["span_type"] == "llm"]
     agents = [row for row in rows if row["span_type"] == "agent"]
-    assert (len(chats), len(agents)) == (2, 2)
+    assert (len(chats), len(agents)) == (4, 4)
     for chat in chats:
         assert (chat["service_name"], chat["provider"], chat["model"]) == (
             "js-app",

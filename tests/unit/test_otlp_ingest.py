@@ -417,6 +417,59 @@ async def test_a_token_guards_every_path(sink: MemorySink, tmp_path: Path) -> No
     app.close()
 
 
+async def test_grpc_calls_take_the_same_road_and_codes(tmp_path: Path) -> None:
+    """OTLP/gRPC in process: acknowledged into the sink, and a full disk is UNAVAILABLE with the
+    RetryInfo the exporters wait out."""
+    import grpc
+    import grpc.aio
+    from google.rpc.error_details_pb2 import RetryInfo
+
+    from llmops._server._grpc import GrpcReceiver
+
+    body = _request(_sdk_spans()).SerializeToString()
+    results = []
+    for sink in (MemorySink(), MemorySink(OSError(28, "No space left on device"))):
+        app = ServerApp(sink, tmp_path, token="s3cret")
+        receiver = GrpcReceiver(app)
+        port = await receiver.start("127.0.0.1", 0)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            export = channel.unary_unary(
+                "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+            )
+            try:
+                reply = await export(body, metadata=(("x-llmops-token", "s3cret"),))
+                results.append((grpc.StatusCode.OK, reply, ()))
+            except grpc.aio.AioRpcError as error:
+                results.append((error.code(), error.details(), error.trailing_metadata()))
+        await receiver.stop()
+        app.close()
+        if sink.error is None:
+            assert [r.name for r in sink.records] == [s.name for s in _sdk_spans()]
+    (ok, ok_reply, _), (full, why, trailing) = results
+    assert (ok, ok_reply) == (grpc.StatusCode.OK, b"")  # an empty ExportTraceServiceResponse
+    assert full == grpc.StatusCode.UNAVAILABLE
+    assert "No space left" in why
+    info = RetryInfo()
+    info.ParseFromString(dict(trailing)["google.rpc.retryinfo-bin"])
+    assert info.retry_delay.seconds == 5
+
+
+def test_grpc_without_grpcio_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from llmops._errors import ConfigError
+    from llmops._server._grpc import check_grpc_installed, grpc_address
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "grpc" else real(name, *a)
+    )
+    with pytest.raises(ConfigError, match=r"llmops\[grpc\]"):
+        check_grpc_installed()
+    assert (grpc_address("::1", 4317), grpc_address("[::1]", 1)) == ("[::1]:4317", "[::1]:1")
+    assert grpc_address("127.0.0.1", 0) == "127.0.0.1:0"
+
+
 def test_loopback_only_without_a_token() -> None:
     assert is_loopback("127.0.0.1")
     assert is_loopback("::1")

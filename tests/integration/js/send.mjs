@@ -1,14 +1,17 @@
-// Usage: node send.mjs ENDPOINT COMPRESSION
+// Usage: node send.mjs ENDPOINT COMPRESSION [http|grpc]
 // Sends one GenAI span (a chat call with tokens and messages) under an agent span to ENDPOINT
-// (http://host:port/v1/traces) with the stock OTLP/HTTP exporter: JSON, gzip if COMPRESSION is
-// "gzip". Exits non-zero if the export failed.
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+// with a stock exporter: OTLP/HTTP JSON to http://host:port/v1/traces (the default), or
+// OTLP/gRPC protobuf to http://host:port; gzip if COMPRESSION is "gzip". Exits non-zero if the
+// export failed.
+import { OTLPTraceExporter as HttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as GrpcExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 
-const [endpoint, compression] = process.argv.slice(2);
-const exporter = new OTLPTraceExporter({ url: endpoint, compression: compression === "gzip" ? "gzip" : "none" });
+const [endpoint, compression, protocol = "http"] = process.argv.slice(2);
+const Exporter = protocol === "grpc" ? GrpcExporter : HttpExporter;
+const exporter = new Exporter({ url: endpoint, compression: compression === "gzip" ? "gzip" : "none" });
 let failed = null;
 const original = exporter.export.bind(exporter);
 exporter.export = (spans, done) =>
