@@ -328,20 +328,46 @@ def _nth_newest_root(con: duckdb.DuckDBPyConnection, n: int) -> int | None:
 def _all_traces(
     reader: StoreReader, filters: TraceFilter, where: str, params: list[Any]
 ) -> tuple[list[dict[str, Any]], int]:
-    """:func:`list_traces` over the whole ``traces`` view."""
+    """:func:`list_traces` over the whole ``traces`` view, in two steps.
+
+    The page's trace ids and the total come first from only the columns the filters and the
+    order read (DuckDB leaves the other aggregates out: a third of the time at 10M spans); then
+    the page's rows in full, from the spans of those traces alone (a trace's spans all start at
+    or after its start, so the page's earliest start bounds the scan).
+    """
+    from llmops._query import dict_rows
+    from llmops._spanstore import traces_sql
+
     order = _TRACE_SORTS[filters.sort]
-    rows = reader.rows(
-        f"SELECT {_TRACE_COLUMNS}, count(*) OVER () AS total FROM traces {where} "
-        f"ORDER BY {order}, trace_id LIMIT ? OFFSET ?",
-        [*params, filters.limit, (filters.page - 1) * filters.limit],
-    )
-    total = int(rows[0].pop("total")) if rows else 0
-    for row in rows[1:]:
-        row.pop("total")
-    if not rows and filters.page > 1:
-        where_only = reader.rows(f"SELECT count(*) AS n FROM traces {where}", params)
-        total = int(where_only[0]["n"])
-    return rows, total
+    with reader.connection() as con:
+        page = dict_rows(
+            con.execute(
+                f"SELECT trace_id, start_time, count(*) OVER () AS total FROM traces {where} "
+                f"ORDER BY {order}, trace_id LIMIT ? OFFSET ?",
+                [*params, filters.limit, (filters.page - 1) * filters.limit],
+            )
+        )
+        if not page:
+            total = 0
+            if filters.page > 1:
+                counted = con.execute(f"SELECT count(*) FROM traces {where}", params).fetchone()
+                total = int(counted[0]) if counted else 0
+            return [], total
+        earliest = min(row["start_time"] for row in page)
+        span_filter = "start_ns >= ? AND trace_id IN (SELECT unnest(?))"
+        rows = dict_rows(
+            con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM ({traces_sql(span_filter)}) "
+                f"ORDER BY {order}, trace_id",
+                [_epoch_ns(earliest), [row["trace_id"] for row in page]],
+            )
+        )
+    return rows, int(page[0]["total"])
+
+
+def _epoch_ns(moment: datetime) -> int:
+    """Nanoseconds since the epoch of a naive UTC timestamp (a ``traces`` start time)."""
+    return (moment - datetime(1970, 1, 1)) // timedelta(microseconds=1) * 1000
 
 
 def check_id(value: str, what: str) -> str:

@@ -74,3 +74,25 @@ def test_filters_read_the_whole_view(reader: StoreReader) -> None:
     rows, total = list_traces(reader, TraceFilter(errors=True))
     assert [r["trace_id"][-2:] for r in rows] == ["05"]
     assert total == 1
+
+
+@pytest.mark.parametrize("sort", ["time", "duration", "cost", "tokens", "spans", "errors"])
+@pytest.mark.parametrize("page", [1, 2, 5, 6])
+def test_a_filtered_page_in_two_steps_is_the_views_page(
+    reader: StoreReader, sort: str, page: int
+) -> None:
+    """The page's ids first, then its rows in full: the same rows, order and total as one query
+    over the whole ``traces`` view."""
+    from llmops._ui._data import _TRACE_COLUMNS, _TRACE_SORTS
+
+    filters = TraceFilter(project="window-app", sort=sort, page=page, limit=3)
+    where, params = filters.where()
+    rows, total = _all_traces(reader, filters, where, params)
+    expected = reader.rows(
+        f"SELECT {_TRACE_COLUMNS} FROM traces {where} "
+        f"ORDER BY {_TRACE_SORTS[sort]}, trace_id LIMIT 3 OFFSET ?",
+        [*params, (page - 1) * 3],
+    )
+    assert rows == expected
+    assert total == 13  # past the last page too
+    assert len(rows) == {5: 1, 6: 0}.get(page, 3)
