@@ -203,6 +203,8 @@ def _prepare(
             settings.setdefault("otlp_resource_attributes", otlp.resource_attributes)
         if otlp.peer is not None:
             settings.setdefault("otlp_peer", otlp.peer)
+        if otlp.protocol != "http/protobuf":
+            settings.setdefault("otlp_protocol", otlp.protocol)
         if settings.get("exporters") is not None and "otlp" not in settings["exporters"]:
             settings["exporters"] = [*settings["exporters"], "otlp"]
     resolved = load_settings(**settings)

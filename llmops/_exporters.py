@@ -52,6 +52,7 @@ def _otlp(settings: Settings) -> SpanExporter:
         settings.otlp_timeout_s,
         resource_attributes=settings.otlp_resource_attributes,
         peer=settings.otlp_peer,
+        protocol=settings.otlp_protocol,
     )
 
 

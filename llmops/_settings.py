@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         default=None,
         description="The kind of backend at the OTLP endpoint (langfuse, mlflow, phoenix; "
         "set by llmops.tracing.backends); mlflow adds MLflow's names for cost and messages.",
+    )
+    otlp_protocol: Literal["http/protobuf", "grpc"] | None = Field(
+        default=None,
+        description="How OTLP is sent: http/protobuf or grpc (the grpc extra); default "
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf.",
     )
     otlp_timeout_s: float | None = Field(
         default=None,

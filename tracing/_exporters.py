@@ -9,14 +9,15 @@ neutral span records (``llmops.tracing.SpanRecord``), to a sink such as the embe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from llmops._errors import StoreError
-from llmops._internal import STATS
+from llmops._errors import ConfigError, StoreError
+from llmops._internal import STATS, logger
 from llmops.tracing._capture import clean_text, clean_value
 from llmops.tracing._processors import own_attributes, own_events, redact_span, shutdown_within
 from llmops.tracing._records import SpanRecord, span_records
@@ -248,19 +249,67 @@ def otlp_exporter(
     *,
     resource_attributes: Mapping[str, str] | None = None,
     peer: str | None = None,
+    protocol: str | None = None,
 ) -> SpanExporter:
-    """The OTLP/HTTP (protobuf) exporter; unset arguments come from ``OTEL_EXPORTER_OTLP_*``.
+    """The OTLP exporter; unset arguments come from ``OTEL_EXPORTER_OTLP_*``.
 
-    ``resource_attributes`` are added to the resource of the spans it sends, and ``peer``
-    (``mlflow``...) adds that backend's own attribute names (see ``_peers``).
+    ``protocol`` is ``http/protobuf`` or ``grpc``; default ``OTEL_EXPORTER_OTLP_TRACES_PROTOCOL``
+    or ``OTEL_EXPORTER_OTLP_PROTOCOL``, else ``http/protobuf`` (``http/json``, which the Python
+    SDK does not send, becomes protobuf with a log line). ``resource_attributes`` are added to
+    the resource of the spans it sends, and ``peer`` (``mlflow``...) adds that backend's own
+    attribute names (see ``_peers``).
+
+    Raises:
+        ConfigError: gRPC asked for without its exporter installed, or an unknown protocol.
     """
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
     from llmops.tracing._peers import PEER_ATTRIBUTES, PeerExporter
 
-    if endpoint and not endpoint.rstrip("/").endswith("/v1/traces"):
-        endpoint = endpoint.rstrip("/") + "/v1/traces"
-    exporter = OTLPSpanExporter(endpoint=endpoint, headers=headers or None, timeout=timeout_s)
+    exporter: SpanExporter
+    if otlp_protocol(protocol) == "grpc":
+        exporter = _grpc_exporter(endpoint, headers, timeout_s)
+    else:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        if endpoint and not endpoint.rstrip("/").endswith("/v1/traces"):
+            endpoint = endpoint.rstrip("/") + "/v1/traces"
+        exporter = OTLPSpanExporter(endpoint=endpoint, headers=headers or None, timeout=timeout_s)
     if resource_attributes or peer in PEER_ATTRIBUTES:
         return PeerExporter(exporter, resource_attributes or {}, peer)
     return exporter
+
+
+OTLP_PROTOCOLS = ("http/protobuf", "grpc")
+
+
+def otlp_protocol(configured: str | None) -> str:
+    """The OTLP protocol to send with: ``configured``, else OpenTelemetry's environment.
+
+    Raises:
+        ConfigError: Not one of :data:`OTLP_PROTOCOLS` (nor ``http/json``).
+    """
+    where = "otlp_protocol"
+    protocol = configured
+    for variable in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
+        if protocol is None and os.environ.get(variable, "").strip():
+            where, protocol = variable, os.environ[variable].strip().lower()
+    protocol = protocol or "http/protobuf"
+    if protocol == "http/json":
+        logger.warning("llmops: %s=http/json: sending OTLP as http/protobuf instead", where)
+        return "http/protobuf"
+    if protocol not in OTLP_PROTOCOLS:
+        raise ConfigError(
+            f"{where}: unknown OTLP protocol {protocol!r}; expected {' or '.join(OTLP_PROTOCOLS)}"
+        )
+    return protocol
+
+
+def _grpc_exporter(endpoint: str | None, headers: dict[str, str], timeout_s: float | None) -> Any:
+    try:
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+            OTLPSpanExporter as GrpcSpanExporter,
+        )
+    except ImportError:
+        raise ConfigError("OTLP over gRPC needs its exporter: pip install 'llmops[grpc]'") from None
+    # gRPC metadata keys are lower-case; an http:// endpoint is plain text, https:// is TLS.
+    metadata = {key.lower(): value for key, value in headers.items()} or None
+    return GrpcSpanExporter(endpoint=endpoint, headers=metadata, timeout=timeout_s)

@@ -19,17 +19,23 @@ PHOENIX_PROJECT_HEADER = "x-project-name"  # read first by newer Phoenix version
 
 @dataclass(frozen=True)
 class OtlpTarget:
-    """An OTLP/HTTP traces endpoint and the headers it needs; pass it as ``configure(otlp=...)``."""
+    """An OTLP traces endpoint and the headers it needs; pass it as ``configure(otlp=...)``.
+
+    ``protocol`` is ``http/protobuf`` (the endpoint is the ``/v1/traces`` URL) or ``grpc``
+    (the endpoint is ``http://host:port``, plain, or ``https://`` for TLS; the ``grpc`` extra).
+    """
 
     endpoint: str
     headers: dict[str, str] = field(default_factory=dict)
     resource_attributes: dict[str, str] = field(default_factory=dict)
     peer: str | None = None
+    protocol: str = "http/protobuf"
 
     def __repr__(self) -> str:  # never print credentials
         return (
             f"OtlpTarget(endpoint={self.endpoint!r}, headers=<{len(self.headers)} hidden>, "
-            f"resource_attributes={self.resource_attributes!r}, peer={self.peer!r})"
+            f"resource_attributes={self.resource_attributes!r}, peer={self.peer!r}, "
+            f"protocol={self.protocol!r})"
         )
 
 
@@ -146,7 +152,11 @@ def parse_headers(text: str) -> dict[str, str]:
     return headers
 
 
-def collector(endpoint: str = "http://127.0.0.1:4318") -> OtlpTarget:
-    """An OpenTelemetry Collector's OTLP/HTTP receiver."""
-    endpoint = endpoint.rstrip("/")
+def collector(endpoint: str | None = None, *, grpc: bool = False) -> OtlpTarget:
+    """An OpenTelemetry Collector's (or ``llmops server``'s) OTLP receiver: OTLP/HTTP at
+    ``http://127.0.0.1:4318`` by default, or with ``grpc=True`` OTLP/gRPC at
+    ``http://127.0.0.1:4317`` (the ``grpc`` extra)."""
+    if grpc:
+        return OtlpTarget((endpoint or "http://127.0.0.1:4317").rstrip("/"), protocol="grpc")
+    endpoint = (endpoint or "http://127.0.0.1:4318").rstrip("/")
     return OtlpTarget(endpoint if endpoint.endswith("/v1/traces") else endpoint + "/v1/traces")

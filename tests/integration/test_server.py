@@ -582,6 +582,50 @@ def test_the_stock_grpc_exporter_lands_every_dialect_priced_and_durable() -> Non
         assert row["cost_usd"] == pytest.approx(stored_cost("gpt-4o-mini", 1000, 100))
 
 
+_GRPC_APP = """
+import llmops
+
+@llmops.agent(name="grpc-agent")
+def run(question):
+    return lookup(question)
+
+@llmops.tool
+def lookup(question):
+    return question.upper()
+
+print(run("where do spans go?"))
+llmops.shutdown()
+"""
+
+
+@pytest.mark.slow
+def test_an_app_traced_by_llmops_sends_over_grpc_from_opentelemetrys_variables() -> None:
+    running = start_server("--no-ui", "--grpc-port", "0")
+    try:
+        env = {
+            **os.environ,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{running.grpc}",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_SERVICE_NAME": "grpc-traced-app",
+            "LLMOPS_EXPORTERS": "otlp",  # the server's store only
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", _GRPC_APP], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "WHERE DO SPANS GO?"
+        metrics = urllib.request.urlopen(f"{running.url}/metrics", timeout=10).read().decode()
+    finally:
+        running.stop()
+    assert 'llmops_server_grpc_requests_total{code="OK"}' in metrics
+    rows = stored("SELECT name, span_type, service_name FROM spans ORDER BY start_time")
+    assert [(r["name"], r["span_type"]) for r in rows] == [
+        ("invoke_agent grpc-agent", "agent"),
+        ("execute_tool lookup", "tool"),
+    ]
+    assert {r["service_name"] for r in rows} == {"grpc-traced-app"}
+
+
 def test_grpc_refusals_carry_the_otlp_status_codes() -> None:
     import grpc
 

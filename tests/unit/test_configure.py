@@ -269,3 +269,46 @@ def test_a_misspelled_environment_variable_is_logged(
         "llmops: LLMOPS_SAMPLE_RATION is not an llmops setting and is ignored; "
         "did you mean LLMOPS_SAMPLE_RATIO?"
     ]
+
+
+def test_the_otlp_protocol_comes_from_the_setting_then_opentelemetrys_variables(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+        OTLPSpanExporter as GrpcSpanExporter,
+    )
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    from llmops.tracing import backends
+    from llmops.tracing._exporters import otlp_exporter, otlp_protocol
+
+    for name in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
+        monkeypatch.delenv(name, raising=False)
+    assert otlp_protocol(None) == "http/protobuf"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+    assert otlp_protocol(None) == "grpc"
+    assert otlp_protocol("http/protobuf") == "http/protobuf"  # the setting wins
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")
+    with caplog.at_level("WARNING", logger="llmops"):
+        assert otlp_protocol(None) == "http/protobuf"  # the traces variable wins; no JSON sender
+    assert "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json" in caplog.text
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "thrift")
+    with pytest.raises(llmops.ConfigError, match=r"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL.*'thrift'"):
+        otlp_protocol(None)
+    with pytest.raises(llmops.ConfigError, match="otlp_protocol"):
+        llmops.configure(otlp_protocol="udp")
+
+    target = backends.collector(grpc=True)
+    assert (target.endpoint, target.protocol) == ("http://127.0.0.1:4317", "grpc")
+    assert backends.collector().endpoint == "http://127.0.0.1:4318/v1/traces"
+    grpc = otlp_exporter(target.endpoint, {"Authorization": "Bearer t"}, 5.0, protocol="grpc")
+    assert isinstance(grpc, GrpcSpanExporter)
+    assert dict(grpc._headers) == {"authorization": "Bearer t"}  # gRPC metadata is lower-case
+    grpc.shutdown()
+    http = otlp_exporter("http://c:4318", {}, 5.0, protocol="http/protobuf")
+    assert isinstance(http, OTLPSpanExporter)
+    http.shutdown()
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+    settings = llmops.configure(otlp=target, exporters=["otlp"])
+    assert settings.otlp_protocol == "grpc"
+    llmops.configure(exporters=["none"])
