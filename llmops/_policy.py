@@ -15,6 +15,7 @@ Example (YAML, in an agent config)::
       tool_result:
         checks: [injection]
         injection_judge: {config: injection-judge@production, when: uncertain}
+        injection_encoder: true
       output: {checks: [pii], action: redact, pii_entities: [EMAIL_ADDRESS, PHONE_NUMBER]}
 """
 
@@ -48,6 +49,11 @@ class CheckPolicy(BaseModel):
     action: Literal["block", "redact", "flag"] = "flag"
     injection_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     injection_judge: InjectionJudgePolicy | None = None
+    injection_encoder: bool = Field(
+        default=False,
+        description="Keep an injection flagged only if the injection encoder agrees (fewer "
+        "false positives; ~150 ms per flagged KB; the eval extra)",
+    )
     pii_entities: tuple[str, ...] | None = None
     pii_score_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     on_error: Literal["open", "closed"] = "open"

@@ -27,8 +27,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import hashlib
-import io
 import json
 import random
 import sys
@@ -38,9 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _finetune import fine_tune_pass
 from _halueval import cases
 from _paraphrase import _SWAPPABLE, paraphrase_set, reword, swap_fact
 from train_hallucination import load_qa, split_qa
+
+from llmops._minilm import write_finetuned
 
 SEED = 20_261_207
 DIALOGUE_ROWS = 4000  # train-part answers used (each row gives a right and a hallucinated one)
@@ -174,7 +175,7 @@ def train(
     examples: list[Example], rng: random.Random, rate: float, start: tuple[Any, Any] | None = None
 ) -> tuple[Any, Any]:
     """One pass of fine-tuning at peak learning rate ``rate``; returns (model, head)."""
-    from llmops.eval._embeddings import load_minilm
+    from llmops._minilm import load_minilm
     from llmops.eval._nli import encode_pairs, forward
 
     torch, tokenizer, model = load_minilm(2)
@@ -183,59 +184,17 @@ def train(
     if start is not None:
         model, head = start
         model.train()
-    for name, param in model.named_parameters():
-        param.requires_grad = name.startswith("encoder.")
-    lengths = [len(p.split()) + len(h.split()) for p, h, _ in examples]
-    plan = batches(lengths, rng)
-    encoder_params = [p for p in model.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(
-        [{"params": encoder_params, "lr": rate},
-         {"params": head.parameters(), "lr": rate * HEAD_LEARNING_RATE / LEARNING_RATE}],
-        weight_decay=0.01,
-    )  # fmt: skip
-    warm = max(1, int(WARMUP * len(plan)))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warm, max(0.0, (len(plan) - s) / (len(plan) - warm)))
-    )
-    model.train()
-    started, running = time.perf_counter(), 0.0
-    for step, index in enumerate(plan):
+    plan = batches([len(p.split()) + len(h.split()) for p, h, _ in examples], rng)
+
+    def loss_of(index: list[int]) -> Any:
         inputs = encode_pairs(tokenizer, [examples[i][:2] for i in index], return_tensors="pt")
         labels = torch.tensor([float(examples[i][2]) for i in index])
         logits = head(forward(torch, model, inputs))[:, 0]
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(encoder_params, 1.0)
-        optimiser.step()
-        schedule.step()
-        optimiser.zero_grad()
-        value = loss.item()
-        running = 0.98 * running + 0.02 * value if step else value
-        if step % 50 == 0:
-            elapsed = time.perf_counter() - started
-            print(f"step {step}/{len(plan)} loss {running:.3f} {elapsed:.0f} s", flush=True)
-    model.eval()
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+
+    fine_tune_pass(torch, model, head, plan, loss_of, rate=rate,
+                   head_rate=rate * HEAD_LEARNING_RATE / LEARNING_RATE, warmup=WARMUP)  # fmt: skip
     return model, head
-
-
-def write(path: Path, model: Any, head: Any, meta: dict[str, Any]) -> None:
-    import numpy as np
-
-    from llmops.eval._nli import TRAINED_PREFIX, embedding_checksum, quantise
-
-    state = {k: v.detach().numpy() for k, v in model.state_dict().items()
-             if k.startswith(TRAINED_PREFIX)}  # fmt: skip
-    state["head.weight"] = head.weight.detach().numpy()
-    state["head.bias"] = head.bias.detach().numpy()
-    arrays = quantise(state)
-    digest = hashlib.sha256()
-    for key in sorted(arrays):
-        digest.update(key.encode() + arrays[key].tobytes())
-    meta = {**meta, "version": digest.hexdigest()[:16], "base_checksum": embedding_checksum(model)}
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays, **{"meta.json": np.frombuffer(
-        json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)})  # fmt: skip
-    path.write_bytes(buffer.getvalue())
 
 
 def trained(path: Path) -> tuple[Any, Any]:
@@ -324,11 +283,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pass {number}: {len(items)} pairs", flush=True)
         state = train(items, random.Random(SEED + 2 * number - 1), rate, state)
         if args.keep:
-            write(args.keep / f"pass{number}.npz", *state, meta)
+            write_finetuned(args.keep / f"pass{number}.npz", *state, meta)
     assert state is not None
     model, head = state
     meta["train_minutes"] = round((time.perf_counter() - started) / 60, 1)
-    write(args.out, model, head, meta)
+    write_finetuned(args.out, model, head, meta)
     runtime = NLIModel(args.out, threads=2)
     select = {t: cases(t, "select") for t in ("dialogue", "summarization")}
     scored = {t: score_cases(runtime, items) for t, items in select.items()}
@@ -339,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     for t in select:
         f1, fpr = f1_at(scored[t], labels[t], cut)
         print(f"select {t}: F1 {f1:.3f} FPR {fpr:.3f} at {cut}")
-    write(args.out, model, head, {**meta, "threshold": cut})
+    write_finetuned(args.out, model, head, {**meta, "threshold": cut})
     size = args.out.stat().st_size / 2**20
     print(f"wrote {args.out} ({size:.1f} MiB), threshold {cut}")
     return 0

