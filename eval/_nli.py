@@ -20,14 +20,13 @@ order). :func:`pair` builds it the same way for training and for scoring.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from llmops._internal import once
-from llmops._minilm import load_finetuned, mean_pool, read_meta
+from llmops._minilm import FineTunedModel, mean_pool
 from llmops.eval._claims import (
     extract_facts,
     normalize_text,
@@ -132,35 +131,21 @@ def pair(
     return " ".join(sentences[i] for i in sorted(chosen)), hypothesis
 
 
-class NLIModel:
+class NLIModel(FineTunedModel):
     """The shipped cross-encoder, loaded lazily and thread-safely on first :meth:`score`.
 
     Args:
         path: The ``.npz`` written by ``scripts/train_nli.py``.
-        threads: torch intra-op threads (see :func:`~llmops.eval._embeddings.load_minilm`).
+        threads: torch intra-op threads (see :func:`llmops._minilm.load_minilm`).
     """
 
     def __init__(self, path: Path = MODEL_PATH, *, threads: int | None = None) -> None:
-        self.path = path
-        self._threads = threads
-        self._lock = threading.Lock()
-        self._loaded: tuple[Any, ...] | None = None
-        self.meta = read_meta(path, "hallucination model")
-
-    @property
-    def version(self) -> str:
-        """The model's content hash, as recorded when it was written."""
-        return str(self.meta["version"])
+        super().__init__(path, "hallucination model", threads=threads)
 
     @property
     def threshold(self) -> float:
         """P(hallucinated) from which an answer is flagged (chosen on the select part)."""
         return float(self.meta["threshold"])
-
-    def _load(self) -> tuple[Any, ...]:
-        if self._loaded is None:
-            self._loaded = load_finetuned(self.path, self.meta, self._threads)
-        return self._loaded
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         """P(hallucinated) for each (premise, hypothesis).
@@ -170,8 +155,8 @@ class NLIModel:
         """
         if not pairs:
             return []
-        with self._lock:
-            torch, tokenizer, model, (head_w, head_b) = self._load()
+        with self.lock:
+            torch, tokenizer, model, (head_w, head_b) = self.loaded()
             inputs = encode_pairs(tokenizer, pairs, return_tensors="pt")
             with torch.inference_mode():
                 logits = forward(torch, model, inputs) @ head_w.T + head_b

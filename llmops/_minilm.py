@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,44 @@ def load_finetuned(path: Path, meta: dict[str, Any], threads: int | None) -> tup
     return torch, tokenizer, model, (head_w, head_b)
 
 
+class FineTunedModel:
+    """A file :func:`write_finetuned` wrote: its ``meta`` read at once, the model loaded on the
+    first :meth:`loaded`. A subclass holds :attr:`lock` around :meth:`loaded` and its forward
+    pass, so threads share one copy of the weights and load it once.
+
+    Args:
+        path: The ``.npz`` file.
+        what: The model's name in error messages ("hallucination model").
+        threads: torch intra-op threads (see :func:`load_minilm`).
+
+    Raises:
+        ConfigError: numpy is missing, or the file is.
+    """
+
+    def __init__(self, path: Path, what: str, *, threads: int | None = None) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.meta = read_meta(path, what)
+        self._threads = threads
+        self._loaded: tuple[Any, ...] | None = None
+
+    @property
+    def version(self) -> str:
+        """The file's content hash, as recorded when it was written."""
+        return str(self.meta["version"])
+
+    def loaded(self) -> tuple[Any, ...]:
+        """(torch, tokenizer, model, (head weight, head bias)); call it holding :attr:`lock`.
+
+        Raises:
+            ConfigError: torch or the base model is missing, or the file was trained on another
+                base.
+        """
+        if self._loaded is None:
+            self._loaded = load_finetuned(self.path, self.meta, self._threads)
+        return self._loaded
+
+
 def write_finetuned(path: Path, model: Any, head: Any, meta: dict[str, Any]) -> None:
     """Write the fine-tuned layers and ``head`` quantised, with ``meta`` plus a content hash
     (``version``) and the base embeddings' checksum."""
@@ -189,6 +228,7 @@ def write_finetuned(path: Path, model: Any, head: Any, meta: dict[str, Any]) -> 
 __all__ = [
     "INSTALL_HINT",
     "TRAINED_PREFIX",
+    "FineTunedModel",
     "dequantise",
     "embedding_checksum",
     "load_finetuned",

@@ -31,6 +31,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 import time
@@ -79,22 +80,19 @@ def fine_tune(texts: list[str], labels: list[int]) -> tuple[Any, Any]:
 def choose_cut(encoder: InjectionEncoder, part: list[Any]) -> tuple[float, dict[str, float]]:
     """The encoder logit from which it agrees: the best F1 of "flagged by the detector and by
     the encoder" on ``part`` at a false-positive rate <= ``MAX_DEV_FPR``."""
-    flagged = [detect_injection(ex.text, encoder=False).flagged for ex in part]
+    flagged = [detect_injection(ex.text).flagged for ex in part]
+    # What the detector passes never reaches the encoder: -inf agrees with no cut.
     logits = [
         encoder.logit(evidence(ex.text).text) if f else None
         for ex, f in zip(part, flagged, strict=True)
     ]
+    values = [-math.inf if x is None else x for x in logits]
     labels = [ex.label for ex in part]
-    negatives = max(1, labels.count(0))
     best: tuple[float, dict[str, float]] = (0.0, {"f1": -1.0})
     for cut in sorted({round(x, 2) for x in logits if x is not None}):
-        agree = [x is not None and x >= cut for x in logits]
-        tp = sum(a and y for a, y in zip(agree, labels, strict=True))
-        fp = sum(a and not y for a, y in zip(agree, labels, strict=True))
-        fn = sum(y and not a for a, y in zip(agree, labels, strict=True))
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if fp / negatives <= data.MAX_DEV_FPR and f1 > best[1]["f1"]:
-            best = (cut, {"f1": round(f1, 4), "fpr": round(fp / negatives, 4)})
+        found = data._metrics(values, labels, cut)
+        if found["fpr"] <= data.MAX_DEV_FPR and found["f1"] > best[1]["f1"]:
+            best = (cut, {"f1": round(found["f1"], 4), "fpr": round(found["fpr"], 4)})
     return best
 
 

@@ -16,12 +16,12 @@ It needs torch, transformers and the base model (the ``eval`` extra).
 from __future__ import annotations
 
 import importlib.util
-import threading
 from pathlib import Path
 from typing import Any
 
 from llmops._errors import ConfigError
 from llmops._internal import once
+from llmops._minilm import FineTunedModel, mean_pool
 
 ENCODER_PATH = Path(__file__).resolve().parent.parent / "_data" / "injection_encoder.npz"
 WINDOW = 128  # word pieces, [CLS] and [SEP] included, as trained
@@ -31,7 +31,7 @@ MAX_WINDOWS = 16
 BATCH = 8
 
 
-class InjectionEncoder:
+class InjectionEncoder(FineTunedModel):
     """The shipped encoder, loaded lazily and thread-safely on first use.
 
     Args:
@@ -43,23 +43,12 @@ class InjectionEncoder:
     """
 
     def __init__(self, path: Path = ENCODER_PATH, *, threads: int | None = None) -> None:
-        from llmops._minilm import read_meta
-
-        self.path = path
-        self._threads = threads
-        self._lock = threading.Lock()
-        self._loaded: tuple[Any, ...] | None = None
-        self.meta = read_meta(path, "injection encoder")
+        super().__init__(path, "injection encoder", threads=threads)
 
     @property
     def cut(self) -> float:
         """The logit from which the encoder agrees that a text is an injection."""
         return float(self.meta["cut"])
-
-    @property
-    def version(self) -> str:
-        """The file's content hash, as recorded when it was written."""
-        return str(self.meta["version"])
 
     def logit(self, text: str) -> float | None:
         """The highest window logit of ``text``; None when it has more than :data:`MAX_WINDOWS`.
@@ -69,12 +58,8 @@ class InjectionEncoder:
         """
         if len(text) > MAX_WINDOWS * STRIDE * 16:  # surely more windows: not worth tokenising
             return None
-        with self._lock:
-            if self._loaded is None:
-                from llmops._minilm import load_finetuned
-
-                self._loaded = load_finetuned(self.path, self.meta, self._threads)
-            torch, tokenizer, model, (head_w, head_b) = self._loaded
+        with self.lock:
+            torch, tokenizer, model, (head_w, head_b) = self.loaded()
             pieces = tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
             width = WINDOW - 2
             starts = range(0, max(1, len(pieces) - width + STRIDE), STRIDE)
@@ -89,8 +74,6 @@ class InjectionEncoder:
 
     @staticmethod
     def _score(torch: Any, model: Any, head_w: Any, head_b: Any, windows: list[list[int]]) -> float:
-        from llmops._minilm import mean_pool
-
         longest = max(len(w) for w in windows)
         ids = torch.tensor([w + [0] * (longest - len(w)) for w in windows])
         mask = torch.tensor([[1] * len(w) + [0] * (longest - len(w)) for w in windows])
